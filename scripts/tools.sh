@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the helper programs the end-to-end suite and the benchmark need, from the package
+# registries, into a cache outside the checkout so a second run skips the work.
+#   scripts/tools.sh maildev|s3s-fs|oha|all
+# Prints nothing but errors when the tool is already installed.
+set -euo pipefail
+
+TOOLS_DIR="${THEATER_TOOLS_DIR:-$HOME/.cache/theater-tools}"
+mkdir -p "$TOOLS_DIR/bin"
+
+install_maildev() {
+  if [ -x "$TOOLS_DIR/maildev/node_modules/.bin/maildev" ]; then return; fi
+  echo "tools: installing maildev@2 from npm into $TOOLS_DIR/maildev" >&2
+  mkdir -p "$TOOLS_DIR/maildev"
+  (cd "$TOOLS_DIR/maildev" && npm install --silent --no-audit --no-fund maildev@2 >/dev/null)
+}
+
+# s3s-fs 0.14.1 is the newest release that builds with this machine's rustc.
+install_s3s_fs() {
+  if [ -x "$TOOLS_DIR/bin/s3s-fs" ]; then return; fi
+  echo "tools: installing s3s-fs@0.14.1 from crates.io (about 3 minutes)" >&2
+  cargo install --quiet --locked s3s-fs@0.14.1 --features binary --root "$TOOLS_DIR" \
+    || cargo install --quiet s3s-fs@0.14.1 --features binary --root "$TOOLS_DIR"
+}
+
+install_oha() {
+  if [ -x "$TOOLS_DIR/bin/oha" ]; then return; fi
+  echo "tools: installing oha from crates.io" >&2
+  cargo install --quiet --locked oha --root "$TOOLS_DIR" || cargo install --quiet oha --root "$TOOLS_DIR"
+}
+
+case "${1:-all}" in
+  maildev) install_maildev ;;
+  s3s-fs) install_s3s_fs ;;
+  oha) install_oha ;;
+  all) install_maildev; install_s3s_fs; install_oha ;;
+  *) echo "usage: $0 maildev|s3s-fs|oha|all" >&2; exit 2 ;;
+esac

@@ -1,0 +1,331 @@
+//! JWT access and refresh tokens (contract: claims `{user_id, exp}`, HS256 by default, access tokens
+//! signed with `SECRET_KEY_ACCESS` for 60 minutes, refresh tokens with `SECRET_KEY_REFRESH` for
+//! `LOGIN_TIME_DAYS`) and the [`Authenticated`] extractor every protected endpoint uses.
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{header, request::Parts},
+};
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use rand::{Rng, distributions::Alphanumeric};
+use serde::{Deserialize, Serialize};
+
+use crate::{config::JwtConfig, error::Error};
+
+/// The contract's claims. Refresh tokens also carry a random `jti` so two logins in the same second
+/// get distinct tokens (the `refresh_tokens.token` column is unique); decoders ignore it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub user_id: i32,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("Token has expired.")]
+    Expired,
+    #[error("Invalid token.")]
+    Invalid,
+}
+
+/// Signing and verification keys for both token kinds.
+pub struct Tokens {
+    algorithm: Algorithm,
+    access: (EncodingKey, DecodingKey),
+    refresh: (EncodingKey, DecodingKey),
+    access_lifetime: Duration,
+    refresh_lifetime: Duration,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A freshly minted token and when it stops being valid.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Tokens {
+    pub fn new(config: &JwtConfig, access_secret: &str, refresh_secret: &str) -> Self {
+        let keys = |secret: &str| {
+            (
+                EncodingKey::from_secret(secret.as_bytes()),
+                DecodingKey::from_secret(secret.as_bytes()),
+            )
+        };
+        Self {
+            algorithm: config.algorithm,
+            access: keys(access_secret),
+            refresh: keys(refresh_secret),
+            access_lifetime: config.access_lifetime,
+            refresh_lifetime: config.refresh_lifetime,
+        }
+    }
+
+    /// Uses the configured secrets; a missing one is generated once and kept in
+    /// `{data_dir}/secrets/` so tokens survive a restart (with a warning: production should set it).
+    pub fn from_config(config: &JwtConfig, data_dir: &Path) -> anyhow::Result<Self> {
+        let access = match &config.secret_access {
+            Some(s) => s.clone(),
+            None => stored_secret(data_dir, "SECRET_KEY_ACCESS")?,
+        };
+        let refresh = match &config.secret_refresh {
+            Some(s) => s.clone(),
+            None => stored_secret(data_dir, "SECRET_KEY_REFRESH")?,
+        };
+        Ok(Self::new(config, &access, &refresh))
+    }
+
+    pub fn issue_access(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+        self.issue(user_id, &self.access.0, self.access_lifetime, None)
+    }
+
+    pub fn issue_refresh(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+        let jti: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
+        self.issue(user_id, &self.refresh.0, self.refresh_lifetime, Some(jti))
+    }
+
+    pub fn decode_access(&self, token: &str) -> Result<Claims, TokenError> {
+        self.decode(token, &self.access.1)
+    }
+
+    pub fn decode_refresh(&self, token: &str) -> Result<Claims, TokenError> {
+        self.decode(token, &self.refresh.1)
+    }
+
+    fn issue(
+        &self,
+        user_id: i32,
+        key: &EncodingKey,
+        lifetime: Duration,
+        jti: Option<String>,
+    ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+        let expires_at = Utc::now() + lifetime;
+        let claims = Claims {
+            user_id,
+            exp: expires_at.timestamp(),
+            jti,
+        };
+        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    fn decode(&self, token: &str, key: &DecodingKey) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(self.algorithm);
+        // python-jose, which the original uses, allows no clock leeway.
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+}
+
+fn stored_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let dir = data_dir.join("secrets");
+    let path = dir.join(name);
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        let secret = secret.trim().to_owned();
+        if !secret.is_empty() {
+            tracing::warn!(
+                path = %path.display(),
+                "{name} is not set; using the secret generated earlier. Set {name} in production."
+            );
+            return Ok(secret);
+        }
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let secret: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(64)
+        .map(char::from)
+        .collect();
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "{name} is not set; generated a secret and stored it. Set {name} in production."
+    );
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// The user a valid `Authorization: Bearer <access token>` names. Rejections carry the contract's
+/// exact 401 texts. It does not load the user: endpoints that need the row (and its group) load it,
+/// because each has its own documented answer for a missing or inactive user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authenticated {
+    pub user_id: i32,
+}
+
+impl<S> FromRequestParts<S> for Authenticated
+where
+    S: Send + Sync,
+    Arc<Tokens>: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let tokens = Arc::<Tokens>::from_ref(state);
+        let token = bearer_token(
+            parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.as_bytes()),
+        )?;
+        let claims = tokens
+            .decode_access(token)
+            .map_err(|e| Error::unauthorized(e.to_string()))?;
+        Ok(Self {
+            user_id: claims.user_id,
+        })
+    }
+}
+
+/// Same as [`Authenticated`], but a request without an `Authorization` header passes as `None`
+/// (a bad or expired token is still a 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaybeAuthenticated(pub Option<Authenticated>);
+
+impl<S> FromRequestParts<S> for MaybeAuthenticated
+where
+    S: Send + Sync,
+    Arc<Tokens>: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.get(header::AUTHORIZATION).is_none() {
+            return Ok(Self(None));
+        }
+        Authenticated::from_request_parts(parts, state)
+            .await
+            .map(|a| Self(Some(a)))
+    }
+}
+
+/// The original's `get_token`: `Bearer` (any case), one space, a non-empty token.
+fn bearer_token(header: Option<&[u8]>) -> Result<&str, Error> {
+    let header = header.ok_or_else(|| Error::unauthorized("Authorization header is missing"))?;
+    let invalid =
+        || Error::unauthorized("Invalid Authorization header format. Expected 'Bearer <token>'");
+    let header = std::str::from_utf8(header).map_err(|_| invalid())?;
+    match header.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
+            Ok(token)
+        }
+        _ => Err(invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> JwtConfig {
+        JwtConfig {
+            secret_access: None,
+            secret_refresh: None,
+            algorithm: Algorithm::HS256,
+            access_lifetime: Duration::from_secs(3600),
+            refresh_lifetime: Duration::from_secs(7 * 86400),
+        }
+    }
+
+    #[test]
+    fn tokens_round_trip_and_keys_are_separate() {
+        let tokens = Tokens::new(&config(), "access", "refresh");
+        let access = tokens.issue_access(7).unwrap();
+        assert_eq!(tokens.decode_access(&access.token).unwrap().user_id, 7);
+        assert_eq!(
+            tokens.decode_refresh(&access.token).unwrap_err(),
+            TokenError::Invalid
+        );
+        let refresh = tokens.issue_refresh(7).unwrap();
+        assert_eq!(tokens.decode_refresh(&refresh.token).unwrap().user_id, 7);
+        assert_ne!(refresh.token, tokens.issue_refresh(7).unwrap().token);
+    }
+
+    #[test]
+    fn foreign_tokens_with_the_same_secret_are_accepted_and_expiry_is_reported() {
+        let tokens = Tokens::new(&config(), "access", "refresh");
+        let key = EncodingKey::from_secret(b"access");
+        let exp = Utc::now().timestamp() + 60;
+        let token = jsonwebtoken::encode(
+            &Header::default(),
+            &serde_json::json!({"user_id": 3, "exp": exp}),
+            &key,
+        )
+        .unwrap();
+        assert_eq!(tokens.decode_access(&token).unwrap().user_id, 3);
+        let expired = jsonwebtoken::encode(
+            &Header::default(),
+            &serde_json::json!({"user_id": 3, "exp": Utc::now().timestamp() - 1}),
+            &key,
+        )
+        .unwrap();
+        assert_eq!(
+            tokens.decode_access(&expired).unwrap_err(),
+            TokenError::Expired
+        );
+        assert_eq!(
+            tokens.decode_access("garbage").unwrap_err(),
+            TokenError::Invalid
+        );
+    }
+
+    #[test]
+    fn bearer_header_format() {
+        let msg = |h: Option<&str>| match bearer_token(h.map(str::as_bytes)) {
+            Ok(t) => t.to_owned(),
+            Err(Error::Detail { message, .. }) => message.into_owned(),
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(msg(None), "Authorization header is missing");
+        assert_eq!(
+            msg(Some("Token abc")),
+            "Invalid Authorization header format. Expected 'Bearer <token>'"
+        );
+        assert_eq!(
+            msg(Some("Bearer")),
+            "Invalid Authorization header format. Expected 'Bearer <token>'"
+        );
+        assert_eq!(msg(Some("bearer abc")), "abc");
+    }
+
+    #[test]
+    fn generated_secrets_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = stored_secret(dir.path(), "SECRET_KEY_ACCESS").unwrap();
+        let second = stored_secret(dir.path(), "SECRET_KEY_ACCESS").unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first.len(), 64);
+    }
+}

@@ -1,0 +1,448 @@
+//! Settings, read once at start-up from the environment (and an optional `.env`).
+//!
+//! Variable names are those of the FastAPI original (`POSTGRES_*`, `SECRET_KEY_*`, `EMAIL_*`, `MINIO_*`)
+//! so an existing `.env` keeps working. Every setting has an embedded default that lets
+//! `theater serve` run on a fresh machine: SQLite under `./data/`, avatars on the local disk, mail to
+//! the log. A malformed value stops start-up with one line naming the variable.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use jsonwebtoken::Algorithm;
+use url::Url;
+
+/// A setting that could not be used; `Display` is the one line printed before exiting.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            var,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`, else built from `POSTGRES_*`, else `sqlite://{DATA_DIR}/theater.db`.
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`; the default suits the backend (see [`default_pool_size`]).
+    pub database_max_connections: u32,
+    /// `BIND_ADDRESS` + `PORT`, default `0.0.0.0:8000`.
+    pub bind: SocketAddr,
+    /// `DATA_DIR`, default `./data`: SQLite file, local avatars, generated secrets.
+    pub data_dir: PathBuf,
+    /// `APP_BASE_URL`, default `http://127.0.0.1:8000`: absolute links in e-mails and avatar URLs.
+    pub app_base_url: String,
+    pub jwt: JwtConfig,
+    /// `EMAIL_*`; `None` (no `EMAIL_HOST`) writes e-mails to the log instead of SMTP.
+    pub email: Option<SmtpConfig>,
+    /// `EMAIL_TEMPLATES_DIR`: overrides the built-in e-mail templates, file by file.
+    pub email_templates_dir: Option<PathBuf>,
+    /// `MINIO_*`; `None` (no `MINIO_HOST`) stores avatars under `{DATA_DIR}/media`.
+    pub s3: Option<S3Config>,
+    /// `CATALOG_WRITES`: `open` (default, as the original) or `staff`.
+    pub catalog_writes: CatalogWrites,
+    /// `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW_SECONDS`, per e-mail and per client
+    /// address; `0` disables the limit (load tests).
+    pub login_rate_limit: u32,
+    pub login_rate_window: Duration,
+    /// `REQUEST_TIMEOUT_SECONDS`, default 30.
+    pub request_timeout: Duration,
+    /// `MAX_BODY_BYTES` for JSON bodies, default 1 MiB.
+    pub max_body_bytes: usize,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*` for any; empty (default) sends no CORS headers.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    /// `SECRET_KEY_ACCESS`; when unset, `serve` generates one and keeps it in the data directory.
+    pub secret_access: Option<String>,
+    /// `SECRET_KEY_REFRESH`; as above.
+    pub secret_refresh: Option<String>,
+    /// `JWT_SIGNING_ALGORITHM`, default `HS256`; only the HMAC family (shared secrets) is accepted.
+    pub algorithm: Algorithm,
+    /// Access tokens live 60 minutes (contract).
+    pub access_lifetime: Duration,
+    /// `LOGIN_TIME_DAYS`, default 7.
+    pub refresh_lifetime: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// `EMAIL_PORT`, default 25.
+    pub port: u16,
+    /// `EMAIL_HOST_USER`: the sender address and the AUTH user name.
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `EMAIL_USE_TLS`: STARTTLS is required when true.
+    pub use_tls: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    pub host: String,
+    /// `MINIO_PORT`, default 9000.
+    pub port: u16,
+    pub access_key: String,
+    pub secret_key: String,
+    /// `MINIO_STORAGE`, default `theater-storage`.
+    pub bucket: String,
+}
+
+impl S3Config {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}:{}", self.host, self.port)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogWrites {
+    Open,
+    Staff,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Reads the process environment (after `.env` has been loaded by the caller).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let data_dir = PathBuf::from(env.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = database_url(&env, &data_dir)?;
+        let database_max_connections = match env.get("DATABASE_MAX_CONNECTIONS") {
+            Some(_) => env.parse_num("DATABASE_MAX_CONNECTIONS", 1u32)?,
+            None => default_pool_size(&database_url),
+        };
+
+        let host = env.get("BIND_ADDRESS").unwrap_or_else(|| "0.0.0.0".into());
+        let port: u16 = env.parse_num("PORT", 8000)?;
+        let bind = format!("{host}:{port}")
+            .parse::<SocketAddr>()
+            .or_else(|_| format!("[{host}]:{port}").parse())
+            .map_err(|_| {
+                ConfigError::new("BIND_ADDRESS", format!("{host:?} is not an IP address"))
+            })?;
+
+        let app_base_url = env
+            .get("APP_BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:8000".into());
+        let parsed = Url::parse(&app_base_url).map_err(|e| {
+            ConfigError::new(
+                "APP_BASE_URL",
+                format!("{app_base_url:?} is not a URL: {e}"),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ConfigError::new(
+                "APP_BASE_URL",
+                "must start with http:// or https://",
+            ));
+        }
+        let app_base_url = app_base_url.trim_end_matches('/').to_owned();
+
+        let algorithm = match env.get("JWT_SIGNING_ALGORITHM").as_deref() {
+            None | Some("HS256") => Algorithm::HS256,
+            Some("HS384") => Algorithm::HS384,
+            Some("HS512") => Algorithm::HS512,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "JWT_SIGNING_ALGORITHM",
+                    format!("{other:?} is not supported; use HS256, HS384 or HS512"),
+                ));
+            }
+        };
+        let login_days: u64 = env.parse_num("LOGIN_TIME_DAYS", 7)?;
+        let jwt = JwtConfig {
+            secret_access: env.get_nonempty("SECRET_KEY_ACCESS"),
+            secret_refresh: env.get_nonempty("SECRET_KEY_REFRESH"),
+            algorithm,
+            access_lifetime: Duration::from_secs(60 * 60),
+            refresh_lifetime: Duration::from_secs(login_days * 24 * 60 * 60),
+        };
+
+        let email = match env.get_nonempty("EMAIL_HOST") {
+            None => None,
+            Some(host) => Some(SmtpConfig {
+                host,
+                port: env.parse_num("EMAIL_PORT", 25)?,
+                user: env.get_nonempty("EMAIL_HOST_USER"),
+                password: env.get_nonempty("EMAIL_HOST_PASSWORD"),
+                use_tls: env.parse_bool("EMAIL_USE_TLS", false)?,
+            }),
+        };
+
+        let s3 = match env.get_nonempty("MINIO_HOST") {
+            None => None,
+            Some(host) => Some(S3Config {
+                host,
+                port: env.parse_num("MINIO_PORT", 9000)?,
+                access_key: env.require("MINIO_ROOT_USER")?,
+                secret_key: env.require("MINIO_ROOT_PASSWORD")?,
+                bucket: env
+                    .get_nonempty("MINIO_STORAGE")
+                    .unwrap_or_else(|| "theater-storage".into()),
+            }),
+        };
+
+        let catalog_writes = match env.get("CATALOG_WRITES").as_deref() {
+            None | Some("open") => CatalogWrites::Open,
+            Some("staff") => CatalogWrites::Staff,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CATALOG_WRITES",
+                    format!("{other:?} is not one of: open, staff"),
+                ));
+            }
+        };
+        let log_format = match env.get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("{other:?} is not one of: text, json"),
+                ));
+            }
+        };
+        let cors_allowed_origins = env
+            .get("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        Ok(Self {
+            database_url,
+            database_max_connections,
+            bind,
+            data_dir,
+            app_base_url,
+            jwt,
+            email,
+            email_templates_dir: env.get_nonempty("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
+            s3,
+            catalog_writes,
+            login_rate_limit: env.parse_num("LOGIN_RATE_LIMIT", 10)?,
+            login_rate_window: Duration::from_secs(
+                env.parse_num("LOGIN_RATE_WINDOW_SECONDS", 900)?,
+            ),
+            request_timeout: Duration::from_secs(env.parse_num("REQUEST_TIMEOUT_SECONDS", 30)?),
+            max_body_bytes: env.parse_num("MAX_BODY_BYTES", 1024 * 1024)?,
+            log_format,
+            cors_allowed_origins,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// SQLite serialises writers anyway and answers reads from memory-mapped pages: a few connections per
+/// core are enough. PostgreSQL gets a pool sized for a small server.
+pub fn default_pool_size(database_url: &str) -> u32 {
+    if database_url.starts_with("sqlite:") {
+        8
+    } else {
+        16
+    }
+}
+
+fn database_url(env: &Env<'_>, data_dir: &std::path::Path) -> Result<String, ConfigError> {
+    if let Some(url) = env.get_nonempty("DATABASE_URL") {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        return Ok(url);
+    }
+    if let Some(host) = env.get_nonempty("POSTGRES_HOST") {
+        // The original names the port POSTGRES_DB_PORT; POSTGRES_PORT is accepted too.
+        let port: u16 = if env.get("POSTGRES_DB_PORT").is_some() {
+            env.parse_num("POSTGRES_DB_PORT", 5432)?
+        } else {
+            env.parse_num("POSTGRES_PORT", 5432)?
+        };
+        let user = env
+            .get_nonempty("POSTGRES_USER")
+            .unwrap_or_else(|| "postgres".into());
+        let db = env
+            .get_nonempty("POSTGRES_DB")
+            .unwrap_or_else(|| "theater".into());
+        let mut url = Url::parse("postgres://localhost/")
+            .map_err(|e| ConfigError::new("POSTGRES_HOST", e.to_string()))?;
+        url.set_host(Some(&host))
+            .map_err(|e| ConfigError::new("POSTGRES_HOST", format!("{host:?}: {e}")))?;
+        let _ = url.set_port(Some(port));
+        let _ = url.set_username(&user);
+        if let Some(password) = env.get_nonempty("POSTGRES_PASSWORD") {
+            let _ = url.set_password(Some(&password));
+        }
+        url.set_path(&db);
+        return Ok(url.to_string());
+    }
+    Ok(format!("sqlite://{}/theater.db", data_dir.display()))
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+
+    fn get_nonempty(&self, name: &str) -> Option<String> {
+        self.get(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn require(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get_nonempty(name)
+            .ok_or_else(|| ConfigError::new(name, "is required when MINIO_HOST is set"))
+    }
+
+    fn parse_num<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get_nonempty(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError::new(name, format!("{v:?} is not a valid non-negative number"))
+            }),
+        }
+    }
+
+    fn parse_bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self
+            .get_nonempty(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => Ok(default),
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+            Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+            Some(v) => Err(ConfigError::new(
+                name,
+                format!("{v:?} is not true or false"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn embedded_defaults_need_no_environment() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://./data/theater.db");
+        assert_eq!(c.bind.to_string(), "0.0.0.0:8000");
+        assert_eq!(c.app_base_url, "http://127.0.0.1:8000");
+        assert_eq!(c.jwt.algorithm, Algorithm::HS256);
+        assert_eq!(c.jwt.refresh_lifetime, Duration::from_secs(7 * 86400));
+        assert!(c.email.is_none() && c.s3.is_none());
+        assert_eq!(c.catalog_writes, CatalogWrites::Open);
+    }
+
+    #[test]
+    fn database_url_wins_over_postgres_variables() {
+        let c = config(&[("DATABASE_URL", "sqlite::memory:"), ("POSTGRES_HOST", "db")]).unwrap();
+        assert_eq!(c.database_url, "sqlite::memory:");
+    }
+
+    #[test]
+    fn postgres_variables_of_the_original_build_the_url() {
+        let c = config(&[
+            ("POSTGRES_HOST", "postgres_theater"),
+            ("POSTGRES_DB_PORT", "5433"),
+            ("POSTGRES_USER", "admin"),
+            ("POSTGRES_PASSWORD", "p@ss word"),
+            ("POSTGRES_DB", "movies_db"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.database_url,
+            "postgres://admin:p%40ss%20word@postgres_theater:5433/movies_db"
+        );
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable() {
+        let e = config(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(e.var, "PORT");
+        assert!(e.to_string().contains("PORT"));
+        assert_eq!(
+            config(&[("JWT_SIGNING_ALGORITHM", "RS256")])
+                .unwrap_err()
+                .var,
+            "JWT_SIGNING_ALGORITHM"
+        );
+        assert_eq!(
+            config(&[("EMAIL_HOST", "smtp"), ("EMAIL_USE_TLS", "maybe")])
+                .unwrap_err()
+                .var,
+            "EMAIL_USE_TLS"
+        );
+        assert_eq!(
+            config(&[("MINIO_HOST", "minio")]).unwrap_err().var,
+            "MINIO_ROOT_USER"
+        );
+        assert_eq!(
+            config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var,
+            "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn minio_settings_give_the_endpoint() {
+        let c = config(&[
+            ("MINIO_HOST", "minio"),
+            ("MINIO_PORT", "9001"),
+            ("MINIO_ROOT_USER", "u"),
+            ("MINIO_ROOT_PASSWORD", "p"),
+        ])
+        .unwrap();
+        let s3 = c.s3.unwrap();
+        assert_eq!(s3.endpoint(), "http://minio:9001");
+        assert_eq!(s3.bucket, "theater-storage");
+    }
+}

@@ -1,0 +1,121 @@
+//! Database connection and migrations, for PostgreSQL and SQLite alike.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+
+/// Opens a pool on `url`. SQLite files (and their directory) are created on first use and tuned for a
+/// web service: WAL so readers never wait for the writer, `synchronous=NORMAL` (durable at every
+/// checkpoint, safe with WAL), a busy timeout instead of immediate `SQLITE_BUSY`, and foreign keys on
+/// (SQLite's default is off, and the schema relies on cascading deletes).
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, max_connections, None).await
+}
+
+/// As [`connect`], with a PostgreSQL `search_path` (tests give each run its own schema).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    pg_schema: Option<&str>,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if let Some(schema) = pg_schema {
+        options.set_schema_search_path(schema);
+    }
+    if url.starts_with("sqlite:") {
+        ensure_sqlite_dir(url)?;
+        options.map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory")
+        });
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("applying database migrations")
+}
+
+/// True when the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+pub fn is_sqlite(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Sqlite
+}
+
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("invalid SQLite URL {url}"))?;
+    let file = options.get_filename();
+    if file.as_os_str().is_empty() || file == Path::new(":memory:") {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:****@h/db");
+        assert_eq!(redact("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_and_directory_are_created_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/theater.db", dir.path().display());
+        let db = connect(&url, 2).await.unwrap();
+        migrate(&db).await.unwrap();
+        // A second run has nothing to do.
+        migrate(&db).await.unwrap();
+        assert!(ping(&db).await);
+        let groups: Vec<String> =
+            <crate::entities::user_group::Entity as sea_orm::EntityTrait>::find()
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|g| g.name)
+                .collect();
+        assert_eq!(groups, ["user", "moderator", "admin"]);
+    }
+}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "actors_movies")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub movie_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub actor_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::movie::Entity",
+        from = "Column::MovieId",
+        to = "super::movie::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Movie,
+    #[sea_orm(
+        belongs_to = "super::actor::Entity",
+        from = "Column::ActorId",
+        to = "super::actor::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Actor,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Theater: a movie catalog and accounts API, wire-compatible with the FastAPI "Movie Theater API".
+//!
+//! Layout: one module per domain (`accounts`, `movies`, `profiles`), each holding its HTTP handlers,
+//! request/response types, business rules and data access; shared infrastructure beside them.
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod migration;
+pub mod movies;
+pub mod openapi;
+pub mod profiles;
+pub mod startup;
+pub mod telemetry;
+pub mod validation;

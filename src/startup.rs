@@ -1,0 +1,305 @@
+//! Building and running the HTTP application. `main` only reads configuration and calls
+//! [`Application::build`]; tests build the same application on port 0 with their own state.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, FromRef, Request, State},
+    http::{HeaderName, HeaderValue, StatusCode, Uri},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower::{Layer, ServiceBuilder};
+use tower_http::{
+    LatencyUnit,
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth::Tokens, config::Config, error::ErrorBody, openapi::ApiDoc};
+
+/// What every handler gets.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub tokens: Arc<Tokens>,
+}
+
+impl AppState {
+    /// Connects to the database, applies pending migrations and prepares the token keys.
+    pub async fn init(config: Config) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&config.database_url, config.database_max_connections).await?;
+        crate::db::migrate(&db).await?;
+        Self::with_db(config, db)
+    }
+
+    /// State over an existing, migrated connection (tests, CLI commands).
+    pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            tokens: Arc::new(tokens),
+        })
+    }
+}
+
+/// The API routes with their OpenAPI document.
+pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let _ = state;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1/theater", crate::movies::router())
+        .nest("/api/v1/accounts", crate::accounts::router())
+        .nest("/api/v1/profiles", crate::profiles::router())
+        .merge(crate::health::router())
+        .split_for_parts()
+}
+
+/// The whole HTTP application: API, docs and service-wide middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api(&state);
+    let config = state.config.clone();
+    let request_id = HeaderName::from_static("x-request-id");
+
+    let mut app = api
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout));
+    if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_response(
+                        DefaultOnResponse::new()
+                            .level(tracing::Level::INFO)
+                            .latency_unit(LatencyUnit::Micros),
+                    ),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("x-content-type-options"),
+                HeaderValue::from_static("nosniff"),
+            )),
+    )
+    .with_state(state)
+}
+
+/// Every log line of a request carries its method, path and request id.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers(tower_http::cors::Any)
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        return Some(layer.allow_origin(tower_http::cors::Any));
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(layer.allow_origin(AllowOrigin::list(list)))
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(ErrorBody {
+            detail: "Not Found".into(),
+        }),
+    )
+        .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ErrorBody {
+            detail: "Method Not Allowed".into(),
+        }),
+    )
+        .into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    crate::error::Error::internal(
+        crate::error::INTERNAL_ERROR,
+        anyhow::anyhow!("handler panic"),
+    )
+    .into_response()
+}
+
+/// Per-request deadline (`REQUEST_TIMEOUT_SECONDS`), answered in the contract's error shape.
+async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(ErrorBody {
+                    detail: "The request took too long to process.".into(),
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The contract's paths end in `/`, and the same path without it must work too. Axum routes are exact,
+/// so API paths are normalised before routing (a rewrite, not a redirect: clients that do not follow
+/// redirects for POST still work). Other paths (`/media/...`, `/docs/...`) are served as they are.
+fn add_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.starts_with("/api/") && !path.ends_with('/') {
+        let rewritten = match req.uri().query() {
+            Some(q) => format!("{path}/?{q}"),
+            None => format!("{path}/"),
+        };
+        if let Ok(uri) = rewritten.parse::<Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates and binds `config.bind`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let state = AppState::init(config).await?;
+        Self::with_state(state).await
+    }
+
+    /// Binds `state.config.bind` (port 0 picks a free port) for the given state.
+    pub async fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(state.config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.bind))?;
+        Self::with_listener(state, listener)
+    }
+
+    /// Serves on a listener the caller bound (tests learn the port before building the state).
+    pub fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let app = router(self.state.clone());
+        let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
+        tracing::info!(address = %self.listener.local_addr()?, "listening");
+        axum::serve(
+            self.listener,
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(uri: &str) -> String {
+        let req = Request::builder()
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        add_trailing_slash(req).uri().to_string()
+    }
+
+    #[test]
+    fn api_paths_get_their_trailing_slash() {
+        assert_eq!(path("/api/v1/theater/movies"), "/api/v1/theater/movies/");
+        assert_eq!(
+            path("/api/v1/theater/movies?page=2"),
+            "/api/v1/theater/movies/?page=2"
+        );
+        assert_eq!(path("/api/v1/theater/movies/"), "/api/v1/theater/movies/");
+        assert_eq!(path("/media/avatars/1_a.jpg"), "/media/avatars/1_a.jpg");
+        assert_eq!(path("/docs"), "/docs");
+    }
+}

@@ -1,0 +1,431 @@
+//! Input parsing with FastAPI's 422 semantics.
+//!
+//! The contract promises pydantic's error list: *every* failed field reported at once, each with its
+//! `type`, `loc`, `msg` and `input`. serde stops at the first error, so request types are read field by
+//! field from a JSON object (a body, a query string or path parameters turned into one): each field is
+//! parsed into its domain type through [`FromInput`], failures are collected in [`Fields`], and a request
+//! value exists only when every field parsed. Domain types (`Email`, `Password`, ...) implement
+//! [`FromInput`] with the contract's messages, so handlers never see invalid input.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, FieldError};
+
+/// Why one value was rejected, before its location is known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid {
+    pub kind: Cow<'static, str>,
+    pub msg: String,
+    pub ctx: Option<Value>,
+    /// Location inside the value (array index, nested field), appended to the field's own location.
+    pub sub_loc: Vec<Value>,
+}
+
+impl Invalid {
+    pub fn new(kind: impl Into<Cow<'static, str>>, msg: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            msg: msg.into(),
+            ctx: None,
+            sub_loc: Vec::new(),
+        }
+    }
+
+    /// A custom validator's failure, worded as pydantic words a `ValueError`: `Value error, {msg}`.
+    pub fn value_error(msg: impl std::fmt::Display) -> Self {
+        Self {
+            kind: "value_error".into(),
+            msg: format!("Value error, {msg}"),
+            ctx: Some(json!({ "error": {} })),
+            sub_loc: Vec::new(),
+        }
+    }
+
+    pub fn with_ctx(mut self, ctx: Value) -> Self {
+        self.ctx = Some(ctx);
+        self
+    }
+
+    /// pydantic's `greater_than_equal` error.
+    pub fn ge(limit: impl std::fmt::Display + serde::Serialize) -> Self {
+        Self::new(
+            "greater_than_equal",
+            format!("Input should be greater than or equal to {limit}"),
+        )
+        .with_ctx(json!({ "ge": limit }))
+    }
+
+    /// pydantic's `less_than_equal` error.
+    pub fn le(limit: impl std::fmt::Display + serde::Serialize) -> Self {
+        Self::new(
+            "less_than_equal",
+            format!("Input should be less than or equal to {limit}"),
+        )
+        .with_ctx(json!({ "le": limit }))
+    }
+
+    fn at(self, mut loc: Vec<Value>, input: &Value) -> FieldError {
+        loc.extend(self.sub_loc);
+        FieldError {
+            kind: self.kind,
+            loc,
+            msg: self.msg,
+            input: input.clone(),
+            ctx: self.ctx,
+        }
+    }
+}
+
+/// A type that can be read from one JSON value (a body field, or a query/path/form string).
+/// Implementations follow pydantic's lax mode: numbers may arrive as strings.
+pub trait FromInput: Sized {
+    fn from_input(value: &Value) -> Result<Self, Invalid>;
+}
+
+/// A request type read field by field (see the module comment).
+pub trait FromFields: Sized {
+    /// Reads every field; returns `None` when any failed (the failures are recorded in `fields`).
+    fn from_fields(fields: &mut Fields) -> Option<Self>;
+}
+
+/// Field-by-field reader over one JSON object, collecting failures.
+#[derive(Debug)]
+pub struct Fields {
+    source: &'static str,
+    input: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// `source` is the first `loc` element: `body`, `query`, `path` or `form`... FastAPI says `body`
+    /// for multipart forms too.
+    pub fn new(source: &'static str, input: Map<String, Value>) -> Self {
+        Self {
+            source,
+            input,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Reads a whole JSON body; anything but an object is pydantic's `model_attributes_type`.
+    pub fn from_body(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Object(map) => Ok(Self::new("body", map)),
+            other => Err(Error::field(FieldError::new(
+                "model_attributes_type",
+                vec![json!("body")],
+                "Input should be a valid dictionary or object to extract fields from",
+                other,
+            ))),
+        }
+    }
+
+    fn loc(&self, name: &str) -> Vec<Value> {
+        vec![json!(self.source), json!(name)]
+    }
+
+    /// The raw value of a field, if present.
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.input.get(name)
+    }
+
+    /// A field that must be present and valid.
+    pub fn required<T: FromInput>(&mut self, name: &str) -> Option<T> {
+        match self.input.get(name) {
+            None => {
+                let error = FieldError::new(
+                    "missing",
+                    self.loc(name),
+                    "Field required",
+                    Value::Object(self.input.clone()),
+                );
+                self.errors.push(error);
+                None
+            }
+            Some(value) => self.parse(name, value.clone()),
+        }
+    }
+
+    /// A field that may be absent or `null`; present values must be valid.
+    pub fn optional<T: FromInput>(&mut self, name: &str) -> Option<T> {
+        match self.input.get(name) {
+            None | Some(Value::Null) => None,
+            Some(value) => self.parse(name, value.clone()),
+        }
+    }
+
+    /// An optional field with a default (query parameters such as `page`).
+    pub fn with_default<T: FromInput>(&mut self, name: &str, default: T) -> Option<T> {
+        match self.input.get(name) {
+            None => Some(default),
+            Some(value) => self.parse(name, value.clone()),
+        }
+    }
+
+    /// Records a failure found by a check that spans the field's parsed value.
+    pub fn reject(&mut self, name: &str, invalid: Invalid) {
+        let input = self.input.get(name).cloned().unwrap_or(Value::Null);
+        let error = invalid.at(self.loc(name), &input);
+        self.errors.push(error);
+    }
+
+    fn parse<T: FromInput>(&mut self, name: &str, value: Value) -> Option<T> {
+        match T::from_input(&value) {
+            Ok(v) => Some(v),
+            Err(invalid) => {
+                let error = invalid.at(self.loc(name), &value);
+                self.errors.push(error);
+                None
+            }
+        }
+    }
+
+    /// Ends reading: the value when every field parsed, else the 422 with every failure.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, Error> {
+        match value {
+            Some(v) if self.errors.is_empty() => Ok(v),
+            _ if !self.errors.is_empty() => Err(Error::Validation(self.errors)),
+            _ => Err(Error::internal(
+                crate::error::INTERNAL_ERROR,
+                anyhow::anyhow!("a request type returned no value and recorded no error"),
+            )),
+        }
+    }
+
+    /// Parses a whole request type from this reader.
+    pub fn read<T: FromFields>(mut self) -> Result<T, Error> {
+        let value = T::from_fields(&mut self);
+        self.finish(value)
+    }
+}
+
+impl FromInput for String {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(Invalid::new(
+                "string_type",
+                "Input should be a valid string",
+            )),
+        }
+    }
+}
+
+impl FromInput for i64 {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        let parsing = || {
+            Invalid::new(
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+            )
+        };
+        match value {
+            Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Ok(i)
+                } else {
+                    match n.as_f64() {
+                        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+                        Some(f) if f.is_finite() && f.fract() != 0.0 => Err(Invalid::new(
+                            "int_from_float",
+                            "Input should be a valid integer, got a number with a fractional part",
+                        )),
+                        _ => Err(parsing()),
+                    }
+                }
+            }
+            Value::String(s) => s.trim().parse().map_err(|_| parsing()),
+            _ => Err(Invalid::new("int_type", "Input should be a valid integer")),
+        }
+    }
+}
+
+impl FromInput for f64 {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        let parsed = match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => Some(s.trim().parse::<f64>().map_err(|_| {
+                Invalid::new(
+                    "float_parsing",
+                    "Input should be a valid number, unable to parse string as a number",
+                )
+            })?),
+            _ => return Err(Invalid::new("float_type", "Input should be a valid number")),
+        };
+        match parsed {
+            Some(f) if f.is_finite() => Ok(f),
+            _ => Err(Invalid::new(
+                "finite_number",
+                "Input should be a finite number",
+            )),
+        }
+    }
+}
+
+impl FromInput for bool {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::Bool(b) => Ok(*b),
+            Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
+            Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "t" | "yes" | "y" | "on" => Ok(true),
+                "0" | "false" | "f" | "no" | "n" | "off" => Ok(false),
+                _ => Err(Invalid::new(
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                )),
+            },
+            _ => Err(Invalid::new("bool_type", "Input should be a valid boolean")),
+        }
+    }
+}
+
+impl FromInput for NaiveDate {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|e| {
+                Invalid::new(
+                    "date_parsing",
+                    format!("Input should be a valid date in the format YYYY-MM-DD, {e}"),
+                )
+            }),
+            _ => Err(Invalid::new("date_type", "Input should be a valid date")),
+        }
+    }
+}
+
+impl<T: FromInput> FromInput for Vec<T> {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        let Value::Array(items) = value else {
+            return Err(Invalid::new("list_type", "Input should be a valid list"));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                T::from_input(item).map_err(|mut e| {
+                    e.sub_loc.insert(0, json!(i));
+                    e
+                })
+            })
+            .collect()
+    }
+}
+
+impl<T: FromInput> FromInput for Option<T> {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_input(v).map(Some),
+        }
+    }
+}
+
+/// An integer in `[min, max]` with pydantic's bound messages (`page`, `per_page`, ...).
+pub fn bounded_int(value: &Value, min: Option<i64>, max: Option<i64>) -> Result<i64, Invalid> {
+    let n = i64::from_input(value)?;
+    if let Some(min) = min.filter(|m| n < *m) {
+        return Err(Invalid::ge(min));
+    }
+    if let Some(max) = max.filter(|m| n > *m) {
+        return Err(Invalid::le(max));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Login {
+        email: String,
+        age: i64,
+    }
+
+    impl FromFields for Login {
+        fn from_fields(f: &mut Fields) -> Option<Self> {
+            let email = f.required("email");
+            let age = f.required("age");
+            Some(Self {
+                email: email?,
+                age: age?,
+            })
+        }
+    }
+
+    fn read(v: Value) -> Result<Login, Error> {
+        Fields::from_body(v)?.read()
+    }
+
+    #[test]
+    fn every_failed_field_is_reported() {
+        let Err(Error::Validation(errors)) = read(json!({"age": "x"})) else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].kind, "missing");
+        assert_eq!(errors[0].loc, vec![json!("body"), json!("email")]);
+        assert_eq!(errors[0].msg, "Field required");
+        assert_eq!(errors[1].kind, "int_parsing");
+        assert_eq!(errors[1].input, json!("x"));
+    }
+
+    #[test]
+    fn valid_input_parses_in_lax_mode() {
+        let login = read(json!({"email": "a@b.c", "age": "42"})).unwrap();
+        assert_eq!((login.email.as_str(), login.age), ("a@b.c", 42));
+    }
+
+    #[test]
+    fn non_objects_are_rejected_as_pydantic_does() {
+        let Err(Error::Validation(errors)) = read(json!([1, 2])) else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(errors[0].kind, "model_attributes_type");
+        assert_eq!(errors[0].loc, vec![json!("body")]);
+    }
+
+    #[test]
+    fn numbers_follow_pydantic() {
+        assert_eq!(i64::from_input(&json!(3.0)), Ok(3));
+        assert_eq!(
+            i64::from_input(&json!(3.5)).unwrap_err().kind,
+            "int_from_float"
+        );
+        assert_eq!(i64::from_input(&json!(true)).unwrap_err().kind, "int_type");
+        assert_eq!(
+            f64::from_input(&json!("nan")).unwrap_err().kind,
+            "finite_number"
+        );
+        assert_eq!(f64::from_input(&json!("1e3")), Ok(1000.0));
+        let bound = bounded_int(&json!(21), Some(1), Some(20)).unwrap_err();
+        assert_eq!(bound.msg, "Input should be less than or equal to 20");
+        let bound = bounded_int(&json!("0"), Some(1), Some(20)).unwrap_err();
+        assert_eq!(bound.msg, "Input should be greater than or equal to 1");
+    }
+
+    #[test]
+    fn list_errors_carry_the_index() {
+        let e = Vec::<String>::from_input(&json!(["a", 1])).unwrap_err();
+        assert_eq!(e.sub_loc, vec![json!(1)]);
+        assert_eq!(e.kind, "string_type");
+    }
+
+    #[test]
+    fn dates_are_iso() {
+        assert_eq!(
+            NaiveDate::from_input(&json!("2023-03-02")),
+            Ok(NaiveDate::from_ymd_opt(2023, 3, 2).unwrap())
+        );
+        assert_eq!(
+            NaiveDate::from_input(&json!("03/02/2023"))
+                .unwrap_err()
+                .kind,
+            "date_parsing"
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! `spawn_app`: a private server and database per test (zero2prod's pattern), on SQLite or PostgreSQL.
+//! Domain test files add their own `impl TestApp` blocks with request helpers.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use theater::{
+    config::Config,
+    startup::{AppState, Application},
+};
+
+/// The database a test runs against.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// A server URL; each test gets a fresh schema in it.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL from `TEST_DATABASE_URL`, or `None` (with the reason printed) when it is unset.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ => {
+                eprintln!(
+                    "skipped: TEST_DATABASE_URL is not set, so the PostgreSQL variant does not run"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Generates, for each named `async fn(Backend)`, a test on SQLite (`sqlite::name`) and one on
+/// PostgreSQL (`postgres::name`, skipped with a printed reason without `TEST_DATABASE_URL`).
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(backend) = $crate::helpers::Backend::postgres() {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:{port}`
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    /// Holds the data directory (SQLite file, local media, secrets) until the test ends.
+    pub data_dir: tempfile::TempDir,
+}
+
+/// The test environment: embedded defaults, fixed secrets, a private data directory.
+pub fn test_env(data_dir: &std::path::Path, base_url: &str) -> HashMap<String, String> {
+    [
+        ("DATA_DIR", data_dir.display().to_string()),
+        ("BIND_ADDRESS", "127.0.0.1".into()),
+        ("PORT", "0".into()),
+        ("APP_BASE_URL", base_url.to_owned()),
+        ("SECRET_KEY_ACCESS", "test-access-secret".into()),
+        ("SECRET_KEY_REFRESH", "test-refresh-secret".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the environment (e.g. `CATALOG_WRITES=staff`).
+pub async fn spawn_app_with(
+    backend: Backend,
+    customize: impl FnOnce(&mut HashMap<String, String>),
+) -> TestApp {
+    spawn_app_with_state(backend, customize, |_| {}).await
+}
+
+/// The most general form: change the environment, then the state (e.g. swap in test doubles).
+pub async fn spawn_app_with_state(
+    backend: Backend,
+    customize: impl FnOnce(&mut HashMap<String, String>),
+    adjust: impl FnOnce(&mut AppState),
+) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary directory");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("local address").port();
+    let address = format!("http://127.0.0.1:{port}");
+
+    let mut env = test_env(data_dir.path(), &address);
+    customize(&mut env);
+    let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
+    let db = test_database(&backend, data_dir.path()).await;
+    config.database_url = match &backend {
+        Backend::Sqlite => format!("sqlite://{}/theater.db", data_dir.path().display()),
+        Backend::Postgres(url) => url.clone(),
+    };
+    let mut state = AppState::with_db(config, db.clone()).expect("application state");
+    adjust(&mut state);
+    let app = Application::with_listener(state.clone(), listener).expect("application");
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client"),
+        db,
+        state,
+        data_dir,
+    }
+}
+
+/// A fresh, migrated database: a SQLite file in the test's directory, or a new PostgreSQL schema.
+pub async fn test_database(backend: &Backend, dir: &std::path::Path) -> DatabaseConnection {
+    let db = match backend {
+        Backend::Sqlite => {
+            theater::db::connect(&format!("sqlite://{}/theater.db", dir.display()), 4)
+                .await
+                .expect("SQLite")
+        }
+        Backend::Postgres(url) => {
+            let schema = format!("test_{}", uuid_like());
+            let admin = theater::db::connect(url, 1)
+                .await
+                .expect("PostgreSQL (TEST_DATABASE_URL)");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                .await
+                .expect("create schema");
+            admin.close().await.ok();
+            theater::db::connect_with(url, 4, Some(&schema))
+                .await
+                .expect("PostgreSQL schema")
+        }
+    };
+    theater::db::migrate(&db).await.expect("migrations");
+    db
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Status and JSON body of a response, for one-line assertions.
+pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    (status, body)
+}

@@ -1,0 +1,12 @@
+//! HTTP-level tests: each test gets its own server and database (SQLite always; PostgreSQL too when
+//! `TEST_DATABASE_URL` is set) and talks to it over real HTTP.
+
+// Not every test file uses every helper.
+#[allow(dead_code)]
+mod helpers;
+
+mod accounts;
+mod health;
+mod importer;
+mod movies;
+mod profiles;
