@@ -13,7 +13,15 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use rand::{Rng, distributions::Alphanumeric};
 use serde::{Deserialize, Serialize};
 
-use crate::{config::JwtConfig, error::Error};
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, QuerySelect, RelationTrait, sea_query::JoinType,
+};
+
+use crate::{
+    config::JwtConfig,
+    entities::{user, user_group},
+    error::Error,
+};
 
 /// The contract's claims. Refresh tokens also carry a random `jti` so two logins in the same second
 /// get distinct tokens (the `refresh_tokens.token` column is unique); decoders ignore it.
@@ -231,6 +239,86 @@ where
     }
 }
 
+/// The three rows of `user_groups`, in increasing privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::User, Group::Moderator, Group::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// `moderator` or `admin`.
+    pub fn is_staff(self) -> bool {
+        self >= Self::Moderator
+    }
+}
+
+impl std::str::FromStr for Group {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not one of: user, moderator, admin"))
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What protected endpoints need to know about the caller: one indexed join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i32,
+    pub email: String,
+    pub is_active: bool,
+    pub group: Group,
+}
+
+/// Loads a user with their group, or `None` when the id names no user.
+pub async fn find_account(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Option<Account>, DbErr> {
+    let row: Option<(i32, String, bool, String)> = user::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Email)
+        .column(user::Column::IsActive)
+        .column(user_group::Column::Name)
+        .join(JoinType::InnerJoin, user::Relation::UserGroup.def())
+        .into_tuple()
+        .one(db)
+        .await?;
+    row.map(|(id, email, is_active, group)| {
+        let group = group
+            .parse()
+            .map_err(|e: String| DbErr::Custom(format!("user {id}: {e}")))?;
+        Ok(Account {
+            id,
+            email,
+            is_active,
+            group,
+        })
+    })
+    .transpose()
+}
+
 /// The original's `get_token`: `Bearer` (any case), one space, a non-empty token.
 fn bearer_token(header: Option<&[u8]>) -> Result<&str, Error> {
     let header = header.ok_or_else(|| Error::unauthorized("Authorization header is missing"))?;
@@ -318,6 +406,36 @@ mod tests {
             "Invalid Authorization header format. Expected 'Bearer <token>'"
         );
         assert_eq!(msg(Some("bearer abc")), "abc");
+    }
+
+    #[test]
+    fn groups_parse_and_order() {
+        assert_eq!("admin".parse::<Group>(), Ok(Group::Admin));
+        assert!("root".parse::<Group>().is_err());
+        assert!(Group::Moderator.is_staff() && Group::Admin.is_staff() && !Group::User.is_staff());
+    }
+
+    #[tokio::test]
+    async fn accounts_load_with_their_group() {
+        use sea_orm::{ActiveModelTrait, Set};
+        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let now = Utc::now();
+        let user = user::ActiveModel {
+            email: Set("a@b.io".into()),
+            hashed_password: Set("x".into()),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            group_id: Set(3),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let account = find_account(&db, user.id).await.unwrap().unwrap();
+        assert_eq!(account.group, Group::Admin);
+        assert!(find_account(&db, user.id + 1).await.unwrap().is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use theater::{
+    auth::Group,
     config::Config,
     startup::{AppState, Application},
 };
@@ -176,6 +177,48 @@ fn uuid_like() -> String {
 }
 
 impl TestApp {
+    /// Inserts a user straight into the database (no password that can log in) and returns its id.
+    /// For tests of other domains that only need an account; accounts tests use the API.
+    pub async fn insert_user(&self, email: &str, group: Group, active: bool) -> i32 {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        use theater::entities::{user, user_group};
+        let group_id = user_group::Entity::find()
+            .filter(user_group::Column::Name.eq(group.as_str()))
+            .one(&self.db)
+            .await
+            .expect("query groups")
+            .expect("group row")
+            .id;
+        let now = chrono::Utc::now();
+        user::ActiveModel {
+            email: Set(email.to_owned()),
+            hashed_password: Set("not-a-hash".into()),
+            is_active: Set(active),
+            created_at: Set(now),
+            updated_at: Set(now),
+            group_id: Set(group_id),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert user")
+        .id
+    }
+
+    /// A valid access token for `user_id`, signed with the app's key.
+    pub fn access_token(&self, user_id: i32) -> String {
+        self.state
+            .tokens
+            .issue_access(user_id)
+            .expect("access token")
+            .token
+    }
+
+    /// `Authorization` header value for `user_id`.
+    pub fn bearer(&self, user_id: i32) -> String {
+        format!("Bearer {}", self.access_token(user_id))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
