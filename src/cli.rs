@@ -22,6 +22,12 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Exit 0 when a running service answers `GET /health` with 200 (container health checks).
+    Healthcheck {
+        /// Defaults to `http://127.0.0.1:{PORT}/health`.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,6 @@ async fn main() -> ExitCode {
     match run(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
             eprintln!("theater: {e:#}");
             ExitCode::FAILURE
         }
@@ -46,5 +45,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Seed(args) => theater::movies::import::seed_command(config, args).await,
         Command::Users(command) => theater::accounts::cli::users_command(config, command).await,
+        Command::Healthcheck { url } => {
+            let url =
+                url.unwrap_or_else(|| format!("http://127.0.0.1:{}/health", config.bind.port()));
+            healthcheck(&url).await
+        }
     }
+}
+
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?;
+    let response = client.get(url).send().await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    println!("healthy");
+    Ok(())
 }
