@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the helper programs the end-to-end suite and the benchmark need, from the package
 # registries, into a cache outside the checkout so a second run skips the work.
-#   scripts/tools.sh maildev|s3s-fs|oha|all
+#   scripts/tools.sh maildev|s3s-fs|oha|cargo-deny|all
 # Prints nothing but errors when the tool is already installed.
 set -euo pipefail
 
@@ -29,10 +29,17 @@ install_oha() {
   cargo install --quiet --locked oha --root "$TOOLS_DIR" || cargo install --quiet oha --root "$TOOLS_DIR"
 }
 
+install_cargo_deny() {
+  if [ -x "$TOOLS_DIR/bin/cargo-deny" ]; then return; fi
+  echo "tools: installing cargo-deny from crates.io (several minutes, once)" >&2
+  cargo install --quiet --locked cargo-deny --root "$TOOLS_DIR" || cargo install --quiet cargo-deny --root "$TOOLS_DIR"
+}
+
 case "${1:-all}" in
   maildev) install_maildev ;;
   s3s-fs) install_s3s_fs ;;
   oha) install_oha ;;
-  all) install_maildev; install_s3s_fs; install_oha ;;
-  *) echo "usage: $0 maildev|s3s-fs|oha|all" >&2; exit 2 ;;
+  cargo-deny) install_cargo_deny ;;
+  all) install_maildev; install_s3s_fs; install_oha; install_cargo_deny ;;
+  *) echo "usage: $0 maildev|s3s-fs|oha|cargo-deny|all" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod migration;
 pub mod movies;
 pub mod openapi;

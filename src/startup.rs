@@ -68,11 +68,14 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole HTTP application: API, docs and service-wide middleware.
 pub fn router(state: AppState) -> Router {
+    crate::metrics::init();
     let (api, openapi) = api(&state);
     let config = state.config.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
     let mut app = api
+        .layer(middleware::from_fn(crate::metrics::track))
+        .route("/metrics", axum::routing::get(crate::metrics::render))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -244,6 +247,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
+        crate::metrics::spawn_upkeep();
         let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         axum::serve(

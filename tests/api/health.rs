@@ -44,4 +44,25 @@ db_tests!(
     health_is_503_when_the_database_is_down,
     unknown_paths_are_json_404_and_carry_a_request_id,
     docs_and_openapi_are_served,
+    metrics_count_requests_by_route_and_status,
 );
+
+async fn metrics_count_requests_by_route_and_status(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(app.get("/health").await.status(), 200);
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("http_requests_total")
+            && l.contains("route=\"/health\"")
+            && l.contains("status=\"200\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_connections"), "{text}");
+    assert!(text.contains("email_outbox_pending"), "{text}");
+}
