@@ -13,6 +13,13 @@ COPY src ./src
 COPY templates ./templates
 RUN cargo build --release --locked && strip target/release/theater
 
+# ---- tests: the test suite, for docker-compose-tests.yml ----
+FROM build AS tests
+RUN cargo install --locked cargo-nextest
+COPY tests ./tests
+COPY .config ./.config
+CMD ["cargo", "nextest", "run", "--locked", "--profile", "ci"]
+
 # ---- runtime: a small Debian image with the binary, run as an unprivileged user ----
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
