@@ -24,12 +24,22 @@ use object_store::{
 use crate::{config::Config, error::Error};
 
 /// Where avatars live and how clients reach them.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     /// Prefix of public URLs: `{key}` is appended after a `/`.
     public_base: String,
     kind: Kind,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The store itself is left out: it holds the S3 credentials.
+        f.debug_struct("Storage")
+            .field("kind", &self.kind)
+            .field("public_base", &self.public_base)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,6 +13,10 @@
 //! database write deletes the object it just stored (unless that key was already the row's); a
 //! replaced avatar is deleted only after the new row is committed. The whole sequence runs in its
 //! own task, so a client hanging up (which cancels the handler) cannot stop it half-way.
+//!
+//! A writer that bypasses the lock (another process on the same SQLite file, an older release)
+//! is still stopped by the unique `user_profiles.user_id`: it gets the 400, and its object is
+//! removed unless the winner's row names the same key.
 
 use std::future::Future;
 
@@ -127,9 +131,10 @@ pub async fn create_profile(
                 drop(lock);
                 // Only a writer that bypassed the lock gets here. Its row may name this very key
                 // (then the object is its too, and stays); any other key of ours is an orphan.
-                let winner = find_profile(&db, user_id.into()).await.ok().flatten();
-                if winner.is_some_and(|p| p.avatar.as_deref() != Some(key.as_str())) {
-                    storage.delete_or_log(&key).await;
+                match find_profile(&db, user_id.into()).await {
+                    Ok(Some(winner)) if winner.avatar.as_deref() == Some(key.as_str()) => {}
+                    Ok(_) => storage.delete_or_log(&key).await,
+                    Err(e) => tracing::error!(key, error = %e, "cannot tell whether an object is an orphan"),
                 }
                 Err(Error::bad_request(ALREADY_EXISTS))
             }
@@ -150,16 +155,7 @@ pub async fn update_profile(
     run_to_completion(async move {
         let lock = UserLock::acquire(&db, user_id).await?;
         let (profile, replaced) =
-            match apply_changes(&lock.conn(&db), &storage, user_id, changes).await {
-                Ok(done) => done,
-                Err(Failure::Error(e)) => return Err(e),
-                Err(Failure::LostRace) => {
-                    return Err(Error::internal(
-                        INTERNAL_ERROR,
-                        anyhow::anyhow!("unique violation while updating a profile"),
-                    ));
-                }
-            };
+            apply_changes(&lock.conn(&db), &storage, user_id, changes).await?;
         if let Err(e) = lock.commit().await {
             // The row still names the old key: a new object under another key is garbage.
             if let Some(r) = &replaced
@@ -306,7 +302,7 @@ async fn apply_changes(
     storage: &Storage,
     user_id: i32,
     changes: ProfileChanges,
-) -> Result<(user_profile::Model, Option<Replaced>), Failure> {
+) -> Result<(user_profile::Model, Option<Replaced>), Error> {
     let current = find_profile(conn, user_id.into())
         .await?
         .ok_or_else(|| Error::not_found(NOT_FOUND))?;
