@@ -18,5 +18,6 @@ pub mod movies;
 pub mod openapi;
 pub mod profiles;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod validation;

@@ -26,7 +26,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth::Tokens, config::Config, error::ErrorBody, openapi::ApiDoc};
+use crate::{auth::Tokens, config::Config, error::ErrorBody, openapi::ApiDoc, storage::Storage};
 
 /// What every handler gets.
 #[derive(Clone, FromRef)]
@@ -34,6 +34,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
     pub tokens: Arc<Tokens>,
+    pub storage: Storage,
 }
 
 impl AppState {
@@ -47,10 +48,12 @@ impl AppState {
     /// State over an existing, migrated connection (tests, CLI commands).
     pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
         let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
+        let storage = Storage::from_config(&config)?;
         Ok(Self {
             config: Arc::new(config),
             db,
             tokens: Arc::new(tokens),
+            storage,
         })
     }
 }
@@ -69,10 +72,16 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP application: API, docs and service-wide middleware.
 pub fn router(state: AppState) -> Router {
     crate::metrics::init();
-    let (api, openapi) = api(&state);
+    let (mut api, openapi) = api(&state);
     let config = state.config.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
+    if state.storage.serves_media() {
+        api = api.route(
+            "/media/{*key}",
+            axum::routing::get(crate::storage::serve_media),
+        );
+    }
     let mut app = api
         .layer(middleware::from_fn(crate::metrics::track))
         .route("/metrics", axum::routing::get(crate::metrics::render))

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod e2e_s3;
 mod health;
 mod importer;
 mod movies;

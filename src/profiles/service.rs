@@ -1,0 +1,368 @@
+//! The profile rules and their data access: who may touch a profile, and how a profile row and its
+//! avatar object are written so that neither exists without the other.
+//!
+//! Consistency. The contract fixes the object key (`avatars/{user_id}_{file name}`), so two
+//! writers for one user may target the *same* object. Every profile write for a user therefore
+//! runs under a per-user lock, from the existence check to the last database write:
+//! - PostgreSQL: `pg_advisory_xact_lock` in the write's transaction — held by the database, so it
+//!   serialises every instance of the service; it blocks nothing but other profile writes.
+//! - SQLite: one process owns the database file, so an in-process lock does; no database lock is
+//!   held during the upload (SQLite has a single writer, and an upload can take seconds).
+//!
+//! Under the lock: check → upload → insert/update. A failed upload writes no row; a failed
+//! database write deletes the object it just stored (unless that key was already the row's); a
+//! replaced avatar is deleted only after the new row is committed. The whole sequence runs in its
+//! own task, so a client hanging up (which cancels the handler) cannot stop it half-way.
+//!
+//! A writer that bypasses the lock (another process on the same SQLite file, an older release)
+//! is still stopped by the unique `user_profiles.user_id`: it gets the 400, and its object is
+//! removed unless the winner's row names the same key.
+
+use std::future::Future;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    TransactionTrait,
+};
+
+use super::domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo};
+use crate::{
+    auth::{Group, find_account},
+    entities::user_profile,
+    error::{Error, INTERNAL_ERROR, ResultExt, is_unique_violation},
+    storage::Storage,
+};
+
+pub const FORBIDDEN: &str = "You don't have permission to edit this profile.";
+pub const USER_NOT_ACTIVE: &str = "User not found or not active.";
+pub const ALREADY_EXISTS: &str = "User already has a profile.";
+pub const UPLOAD_FAILED: &str = "Failed to upload avatar. Please try again later.";
+pub const NOT_FOUND: &str = "Profile not found.";
+
+/// A complete, valid profile form.
+#[derive(Debug)]
+pub struct NewProfile {
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub gender: Gender,
+    pub date_of_birth: BirthDate,
+    pub info: ProfileInfo,
+    pub avatar: Avatar,
+}
+
+/// Any subset of the profile's fields, each valid.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<PersonName>,
+    pub gender: Option<Gender>,
+    pub date_of_birth: Option<BirthDate>,
+    pub info: Option<ProfileInfo>,
+    pub avatar: Option<Avatar>,
+}
+
+/// Contract step 3: a user may touch only their own profile; an `admin` anyone's.
+pub async fn ensure_owner_or_admin(
+    db: &DatabaseConnection,
+    caller: i32,
+    target: i64,
+) -> Result<(), Error> {
+    if i64::from(caller) == target {
+        return Ok(());
+    }
+    match find_account(db, caller).await? {
+        Some(account) if account.group == Group::Admin => Ok(()),
+        _ => Err(Error::forbidden(FORBIDDEN)),
+    }
+}
+
+/// Contract steps 3 and 4 for writes: permission (403), then an existing, active target (401).
+pub async fn authorize_write(
+    db: &DatabaseConnection,
+    caller: i32,
+    target: i64,
+) -> Result<i32, Error> {
+    ensure_owner_or_admin(db, caller, target).await?;
+    // An id beyond `i32` names no user.
+    let Ok(target) = i32::try_from(target) else {
+        return Err(Error::unauthorized(USER_NOT_ACTIVE));
+    };
+    match find_account(db, target).await? {
+        Some(account) if account.is_active => Ok(target),
+        _ => Err(Error::unauthorized(USER_NOT_ACTIVE)),
+    }
+}
+
+/// The profile of `user_id`, if any.
+pub async fn find_profile(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<user_profile::Model>, DbErr> {
+    let Ok(user_id) = i32::try_from(user_id) else {
+        return Ok(None);
+    };
+    user_profile::Entity::find()
+        .filter(user_profile::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// Contract steps 5–7: 400 when a profile exists, the avatar upload (500), the row.
+pub async fn create_profile(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    user_id: i32,
+    new: NewProfile,
+) -> Result<user_profile::Model, Error> {
+    let (db, storage) = (db.clone(), storage.clone());
+    run_to_completion(async move {
+        let key = new.avatar.key(user_id);
+        let lock = UserLock::acquire(&db, user_id).await?;
+        match insert_with_avatar(&lock.conn(&db), &storage, user_id, new).await {
+            Ok(profile) => {
+                if let Err(e) = lock.commit().await {
+                    storage.delete_or_log(&key).await;
+                    return Err(e.into());
+                }
+                Ok(profile)
+            }
+            Err(Failure::LostRace) => {
+                drop(lock);
+                // Only a writer that bypassed the lock gets here. Its row may name this very key
+                // (then the object is its too, and stays); any other key of ours is an orphan.
+                match find_profile(&db, user_id.into()).await {
+                    Ok(Some(winner)) if winner.avatar.as_deref() == Some(key.as_str()) => {}
+                    Ok(_) => storage.delete_or_log(&key).await,
+                    Err(e) => tracing::error!(key, error = %e, "cannot tell whether an object is an orphan"),
+                }
+                Err(Error::bad_request(ALREADY_EXISTS))
+            }
+            Err(Failure::Error(e)) => Err(e),
+        }
+    })
+    .await
+}
+
+/// Applies `changes` to the profile of `user_id` (404 when there is none).
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    user_id: i32,
+    changes: ProfileChanges,
+) -> Result<user_profile::Model, Error> {
+    let (db, storage) = (db.clone(), storage.clone());
+    run_to_completion(async move {
+        let lock = UserLock::acquire(&db, user_id).await?;
+        let (profile, replaced) =
+            apply_changes(&lock.conn(&db), &storage, user_id, changes).await?;
+        if let Err(e) = lock.commit().await {
+            // The row still names the old key: a new object under another key is garbage.
+            if let Some(r) = &replaced
+                && r.old.as_ref() != Some(&r.new)
+            {
+                storage.delete_or_log(&r.new).await;
+            }
+            return Err(e.into());
+        }
+        // The row now names the new object; the old one is garbage.
+        if let Some(Replaced {
+            old: Some(old),
+            new,
+        }) = &replaced
+            && old != new
+        {
+            storage.delete_or_log(old).await;
+        }
+        Ok(profile)
+    })
+    .await
+}
+
+/// How a write under the lock failed.
+enum Failure {
+    /// A concurrent insert won the unique `user_id` (possible only without the lock).
+    LostRace,
+    Error(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Error(e)
+    }
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Self::Error(e.into())
+    }
+}
+
+/// A held per-user write lock (see the module comment).
+struct UserLock {
+    /// PostgreSQL: the transaction holding the advisory lock; the writes go through it.
+    txn: Option<DatabaseTransaction>,
+    /// SQLite: the in-process stripe.
+    _guard: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+impl UserLock {
+    async fn acquire(db: &DatabaseConnection, user_id: i32) -> Result<Self, DbErr> {
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let txn = db.begin().await?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock($1, $2)",
+                    [PROFILE_LOCK_SPACE.into(), user_id.into()],
+                ))
+                .await?;
+                Ok(Self {
+                    txn: Some(txn),
+                    _guard: None,
+                })
+            }
+            _ => Ok(Self {
+                txn: None,
+                _guard: Some(local_lock(user_id).lock().await),
+            }),
+        }
+    }
+
+    /// Where the locked writes go.
+    fn conn<'a>(&'a self, db: &'a DatabaseConnection) -> DatabaseExecutor<'a> {
+        match &self.txn {
+            Some(txn) => txn.into(),
+            None => db.into(),
+        }
+    }
+
+    /// Commits the locked writes (PostgreSQL) and releases the lock.
+    async fn commit(self) -> Result<(), DbErr> {
+        match self.txn {
+            Some(txn) => txn.commit().await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// First key of the advisory locks taken here ("prof"), so they cannot collide with others.
+const PROFILE_LOCK_SPACE: i32 = 0x7072_6f66;
+
+/// Striped in-process locks: a user's writes always take the same stripe. Two users may share a
+/// stripe and then wait for each other briefly, which is harmless.
+fn local_lock(user_id: i32) -> &'static tokio::sync::Mutex<()> {
+    static STRIPES: [tokio::sync::Mutex<()>; 64] =
+        [const { tokio::sync::Mutex::const_new(()) }; 64];
+    &STRIPES[user_id.unsigned_abs() as usize % STRIPES.len()]
+}
+
+/// An avatar replaced by an update.
+struct Replaced {
+    old: Option<String>,
+    new: String,
+}
+
+/// Under the lock: 400 when a profile exists, upload, insert; the object goes when the row fails.
+async fn insert_with_avatar(
+    conn: &impl ConnectionTrait,
+    storage: &Storage,
+    user_id: i32,
+    new: NewProfile,
+) -> Result<user_profile::Model, Failure> {
+    if find_profile(conn, user_id.into()).await?.is_some() {
+        return Err(Error::bad_request(ALREADY_EXISTS).into());
+    }
+    let key = new.avatar.key(user_id);
+    upload(storage, &key, &new.avatar).await?;
+    let row = user_profile::ActiveModel {
+        first_name: Set(Some(new.first_name.into_inner())),
+        last_name: Set(Some(new.last_name.into_inner())),
+        avatar: Set(Some(key.clone())),
+        gender: Set(Some(new.gender.as_str().to_owned())),
+        date_of_birth: Set(Some(new.date_of_birth.date())),
+        info: Set(Some(new.info.into_inner())),
+        user_id: Set(user_id),
+        ..Default::default()
+    };
+    match row.insert(conn).await {
+        Ok(profile) => Ok(profile),
+        Err(e) if is_unique_violation(&e) => Err(Failure::LostRace),
+        Err(e) => {
+            storage.delete_or_log(&key).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Under the lock: 404 when there is no profile, upload a new avatar, update. Returns the profile
+/// and the avatar it replaced, if any.
+async fn apply_changes(
+    conn: &impl ConnectionTrait,
+    storage: &Storage,
+    user_id: i32,
+    changes: ProfileChanges,
+) -> Result<(user_profile::Model, Option<Replaced>), Error> {
+    let current = find_profile(conn, user_id.into())
+        .await?
+        .ok_or_else(|| Error::not_found(NOT_FOUND))?;
+    let mut row: user_profile::ActiveModel = current.clone().into();
+    if let Some(v) = changes.first_name {
+        row.first_name = Set(Some(v.into_inner()));
+    }
+    if let Some(v) = changes.last_name {
+        row.last_name = Set(Some(v.into_inner()));
+    }
+    if let Some(v) = changes.gender {
+        row.gender = Set(Some(v.as_str().to_owned()));
+    }
+    if let Some(v) = changes.date_of_birth {
+        row.date_of_birth = Set(Some(v.date()));
+    }
+    if let Some(v) = changes.info {
+        row.info = Set(Some(v.into_inner()));
+    }
+    let mut new_key = None;
+    if let Some(avatar) = &changes.avatar {
+        let key = avatar.key(user_id);
+        upload(storage, &key, avatar).await?;
+        row.avatar = Set(Some(key.clone()));
+        new_key = Some(key);
+    }
+    if !row.is_changed() {
+        return Ok((current, None));
+    }
+    match row.update(conn).await {
+        Ok(profile) => Ok((
+            profile,
+            new_key.map(|new| Replaced {
+                old: current.avatar,
+                new,
+            }),
+        )),
+        Err(e) => {
+            // Under the same key the old object was overwritten in place: the row still names it.
+            if let Some(key) = new_key.filter(|k| current.avatar.as_ref() != Some(k)) {
+                storage.delete_or_log(&key).await;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+async fn upload(storage: &Storage, key: &str, avatar: &Avatar) -> Result<(), Error> {
+    storage
+        .put(key, avatar.bytes().clone(), avatar.kind().content_type())
+        .await
+        .or_internal(UPLOAD_FAILED)
+}
+
+/// Runs `work` in its own task and waits for it: dropping the caller (a client that hangs up)
+/// does not cancel it between an upload and the database write that goes with it.
+async fn run_to_completion<T: Send + 'static>(
+    work: impl Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(INTERNAL_ERROR, e)))
+}

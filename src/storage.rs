@@ -1,0 +1,357 @@
+//! Object storage for uploaded files (avatars), behind one small interface over the `object_store`
+//! crate: an S3-compatible bucket (MinIO in the original deployment) when `MINIO_HOST` is set,
+//! otherwise a directory under `{DATA_DIR}/media` that the service serves itself at `/media/{key}`.
+//! Tests swap in `object_store`'s in-memory store ([`Storage::in_memory`]), served the same way.
+//!
+//! The database keeps object *keys*; [`Storage::url`] turns a key into the public URL a client gets.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    body::Body,
+    extract::{Path as UrlPath, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::{
+    Attribute, Attributes, ClientOptions, GetOptions, ObjectStore, PutOptions, PutPayload,
+    RetryConfig, aws::AmazonS3Builder, local::LocalFileSystem, memory::InMemory, path::Path,
+};
+
+use crate::{config::Config, error::Error};
+
+/// Where avatars live and how clients reach them.
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// Prefix of public URLs: `{key}` is appended after a `/`.
+    public_base: String,
+    kind: Kind,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The store itself is left out: it holds the S3 credentials.
+        f.debug_struct("Storage")
+            .field("kind", &self.kind)
+            .field("public_base", &self.public_base)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Clients fetch objects from the bucket itself.
+    S3,
+    /// The service serves objects at `/media/{key}`. `LocalFileSystem` cannot keep attributes, so
+    /// the content type is recognised from the content when serving.
+    Local,
+    /// As `Local`, but in memory (tests); attributes are kept.
+    Memory,
+}
+
+/// Bounds on S3 calls. The object_store defaults retry for up to three minutes; an upload happens
+/// while the client waits (and while the user's profile writes are serialised), so a dead server
+/// must turn into the documented 500 within seconds.
+const S3_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const S3_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+const S3_MAX_RETRIES: usize = 2;
+const S3_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Storage {
+    /// S3 when `config.s3` is set, otherwise `{DATA_DIR}/media` (created here).
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        match &config.s3 {
+            Some(s3) => {
+                let store = AmazonS3Builder::new()
+                    .with_endpoint(s3.endpoint())
+                    .with_allow_http(true)
+                    // MinIO and most self-hosted servers address buckets by path, not by host name.
+                    .with_virtual_hosted_style_request(false)
+                    .with_bucket_name(&s3.bucket)
+                    .with_access_key_id(&s3.access_key)
+                    .with_secret_access_key(&s3.secret_key)
+                    // Signatures need a region; MinIO accepts the AWS default.
+                    .with_region("us-east-1")
+                    .with_client_options(
+                        ClientOptions::new()
+                            .with_allow_http(true)
+                            .with_connect_timeout(S3_CONNECT_TIMEOUT)
+                            .with_timeout(S3_REQUEST_TIMEOUT),
+                    )
+                    .with_retry(RetryConfig {
+                        max_retries: S3_MAX_RETRIES,
+                        retry_timeout: S3_RETRY_TIMEOUT,
+                        ..Default::default()
+                    })
+                    .build()
+                    .context("configuring the S3 client (MINIO_*)")?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    public_base: format!("{}/{}", s3.endpoint(), s3.bucket),
+                    kind: Kind::S3,
+                })
+            }
+            None => {
+                let dir = config.data_dir.join("media");
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let store = LocalFileSystem::new_with_prefix(&dir)
+                    .with_context(|| format!("opening {}", dir.display()))?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    public_base: media_base(&config.app_base_url),
+                    kind: Kind::Local,
+                })
+            }
+        }
+    }
+
+    /// An in-memory store served at `{app_base_url}/media/{key}` (tests).
+    pub fn in_memory(app_base_url: &str) -> Self {
+        Self::served(Arc::new(InMemory::new()), app_base_url)
+    }
+
+    /// Any store (a test double), served by the service at `{app_base_url}/media/{key}`. The
+    /// store must keep attributes (content types), as `InMemory` does.
+    pub fn served(store: Arc<dyn ObjectStore>, app_base_url: &str) -> Self {
+        Self {
+            store,
+            public_base: media_base(app_base_url),
+            kind: Kind::Memory,
+        }
+    }
+
+    /// The underlying store (tests inspect it).
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// True when the service itself must serve the objects at `/media/{key}`.
+    pub fn serves_media(&self) -> bool {
+        self.kind != Kind::S3
+    }
+
+    /// The URL a client fetches `key` from.
+    pub fn url(&self, key: &str) -> String {
+        format!("{}/{}", self.public_base, key)
+    }
+
+    /// Stores `bytes` under `key` (replacing any object there) with its content type.
+    pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
+        let path = Path::parse(key).with_context(|| format!("invalid object key {key:?}"))?;
+        let mut options = PutOptions::default();
+        if self.kind != Kind::Local {
+            options.attributes =
+                Attributes::from_iter([(Attribute::ContentType, content_type.to_owned())]);
+        }
+        self.store
+            .put_opts(&path, PutPayload::from(bytes), options)
+            .await
+            .with_context(|| format!("storing {key}"))?;
+        Ok(())
+    }
+
+    /// Removes `key`; an object that is already gone is not an error.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        let path = Path::parse(key).with_context(|| format!("invalid object key {key:?}"))?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("deleting {key}")),
+        }
+    }
+
+    /// Best-effort removal for clean-up paths: a failure leaves an orphan object, which is logged
+    /// (with its key, so an operator can remove it) rather than failing a request already decided.
+    pub async fn delete_or_log(&self, key: &str) {
+        if let Err(e) = self.delete(key).await {
+            tracing::error!(key, error = format!("{e:#}"), "could not delete an object");
+        }
+    }
+}
+
+fn media_base(app_base_url: &str) -> String {
+    format!("{}/media", app_base_url.trim_end_matches('/'))
+}
+
+/// `GET /media/{key}`: the objects of a local (or in-memory) store, read-only. Keys are checked by
+/// `object_store`'s path rules (no `..`, no empty segments), so nothing outside the store can be
+/// named, and only objects are served (a directory is "not found", never a listing). The content
+/// type is the stored one, or recognised from the content: never guessed from the file name, so
+/// an uploaded image named `x.html` is still served as an image.
+pub async fn serve_media(
+    State(storage): State<Storage>,
+    UrlPath(key): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    match media_response(&storage, &key, &headers).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn media_response(
+    storage: &Storage,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Response, Error> {
+    let not_found = || Error::not_found("Not Found");
+    let path = Path::parse(key).map_err(|_| not_found())?;
+    if path.as_ref().is_empty() {
+        return Err(not_found());
+    }
+    let options = GetOptions {
+        if_none_match: headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    let result = match storage.store.get_opts(&path, options).await {
+        Ok(result) => result,
+        Err(object_store::Error::NotModified { .. }) => {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+        Err(object_store::Error::NotFound { .. } | object_store::Error::InvalidPath { .. }) => {
+            return Err(not_found());
+        }
+        Err(e) => return Err(Error::internal(crate::error::INTERNAL_ERROR, e)),
+    };
+
+    let stored_type = result
+        .attributes
+        .get(&Attribute::ContentType)
+        .map(|v| v.as_ref().to_owned());
+    let meta = result.meta.clone();
+    let mut stream = result.into_stream();
+    // The first chunk is enough to recognise an image; it is sent on, not re-read.
+    let first = match stream.next().await {
+        Some(chunk) => chunk.map_err(|e| Error::internal(crate::error::INTERNAL_ERROR, e))?,
+        None => Bytes::new(),
+    };
+    let content_type = stored_type.unwrap_or_else(|| sniff_content_type(&first).to_owned());
+    let body = futures::stream::once(async move { Ok(first) }).chain(stream.map_err(
+        |e| -> Box<dyn std::error::Error + Send + Sync> {
+            tracing::error!(error = %e, "reading a media object failed mid-stream");
+            Box::new(e)
+        },
+    ));
+
+    let mut response = Body::from_stream(body).into_response();
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.size));
+    if let Some(etag) = meta.e_tag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        h.insert(header::ETAG, etag);
+    }
+    let last_modified = meta.last_modified.format("%a, %d %b %Y %H:%M:%S GMT");
+    if let Ok(v) = HeaderValue::from_str(&last_modified.to_string()) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    // User-supplied content on the service's own origin: never let a browser run it.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
+}
+
+/// The MIME type of an image recognised by its first bytes, `application/octet-stream` otherwise.
+pub fn sniff_content_type(head: &[u8]) -> &'static str {
+    match image::guess_format(head) {
+        Ok(image::ImageFormat::Jpeg) => "image/jpeg",
+        Ok(image::ImageFormat::Png) => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn objects_round_trip_with_their_content_type_and_deletes_are_idempotent() {
+        let storage = Storage::in_memory("http://127.0.0.1:8000/");
+        storage
+            .put("avatars/1_a.png", Bytes::from_static(b"png"), "image/png")
+            .await
+            .unwrap();
+        let got = storage
+            .object_store()
+            .get(&Path::parse("avatars/1_a.png").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            got.attributes
+                .get(&Attribute::ContentType)
+                .map(|v| v.as_ref()),
+            Some("image/png")
+        );
+        assert_eq!(got.bytes().await.unwrap(), Bytes::from_static(b"png"));
+        storage.delete("avatars/1_a.png").await.unwrap();
+        storage.delete("avatars/1_a.png").await.unwrap();
+        assert_eq!(
+            storage.url("avatars/1_a.png"),
+            "http://127.0.0.1:8000/media/avatars/1_a.png"
+        );
+    }
+
+    #[tokio::test]
+    async fn local_storage_lives_under_the_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::from_lookup(|_| None).unwrap();
+        config.data_dir = dir.path().to_owned();
+        let storage = Storage::from_config(&config).unwrap();
+        assert!(storage.serves_media());
+        storage
+            .put("avatars/2_b.jpg", Bytes::from_static(b"jpg"), "image/jpeg")
+            .await
+            .unwrap();
+        let file = dir.path().join("media/avatars/2_b.jpg");
+        assert_eq!(std::fs::read(file).unwrap(), b"jpg");
+        assert_eq!(
+            storage.url("avatars/2_b.jpg"),
+            "http://127.0.0.1:8000/media/avatars/2_b.jpg"
+        );
+    }
+
+    #[test]
+    fn s3_urls_name_the_bucket_on_the_minio_endpoint() {
+        let vars = [
+            ("MINIO_HOST", "minio"),
+            ("MINIO_PORT", "9000"),
+            ("MINIO_ROOT_USER", "u"),
+            ("MINIO_ROOT_PASSWORD", "p"),
+            ("MINIO_STORAGE", "theater-storage"),
+        ];
+        let config = Config::from_lookup(|k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap();
+        let storage = Storage::from_config(&config).unwrap();
+        assert!(!storage.serves_media());
+        assert_eq!(
+            storage.url("avatars/1_a.jpg"),
+            "http://minio:9000/theater-storage/avatars/1_a.jpg"
+        );
+    }
+
+    #[test]
+    fn content_types_come_from_the_content() {
+        assert_eq!(sniff_content_type(b"\x89PNG\r\n\x1a\n...."), "image/png");
+        assert_eq!(sniff_content_type(b"\xff\xd8\xff\xe0...."), "image/jpeg");
+        assert_eq!(sniff_content_type(b"<html>"), "application/octet-stream");
+        assert_eq!(sniff_content_type(b""), "application/octet-stream");
+    }
+}
