@@ -11,3 +11,4 @@ mod health;
 mod importer;
 mod movies;
 mod profiles;
+mod robustness;
