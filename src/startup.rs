@@ -26,7 +26,10 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth::Tokens, config::Config, error::ErrorBody, openapi::ApiDoc};
+use crate::{
+    accounts::LoginLimiter, auth::Tokens, config::Config, error::ErrorBody, mail::Mail,
+    openapi::ApiDoc,
+};
 
 /// What every handler gets.
 #[derive(Clone, FromRef)]
@@ -34,6 +37,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
     pub tokens: Arc<Tokens>,
+    /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
+    pub mail: Arc<Mail>,
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -47,10 +53,14 @@ impl AppState {
     /// State over an existing, migrated connection (tests, CLI commands).
     pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
         let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
+        let mail = Mail::from_config(&config)?;
+        let login_limiter = LoginLimiter::new(config.login_rate_limit, config.login_rate_window);
         Ok(Self {
             config: Arc::new(config),
             db,
             tokens: Arc::new(tokens),
+            mail: Arc::new(mail),
+            login_limiter: Arc::new(login_limiter),
         })
     }
 }
@@ -73,6 +83,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
 
     let mut app = api
+        .merge(crate::pages::router())
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -238,21 +249,31 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests. The background jobs
+    /// (unless `BACKGROUND_JOBS=false`) run alongside and stop after the server.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let app = router(self.state.clone());
         let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
+        let background = self
+            .state
+            .config
+            .background_jobs
+            .then(|| crate::background::BackgroundJobs::spawn(&self.state));
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("HTTP server failed")
+        .context("HTTP server failed");
+        if let Some(background) = background {
+            background.stop().await;
+        }
+        served
     }
 }
 

@@ -6,7 +6,9 @@
 mod helpers;
 
 mod accounts;
+mod e2e_mail;
 mod health;
 mod importer;
 mod movies;
+mod pages;
 mod profiles;
