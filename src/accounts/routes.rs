@@ -383,13 +383,17 @@ async fn logout(
         (status = 400, description = "`The old password is incorrect.`", body = ErrorBody),
         (status = 401, description = "Missing, malformed, expired or invalid access token, or `User not found or not active.`", body = ErrorBody),
         (status = 422, description = "A new password breaking the rules", body = ValidationErrorBody),
+        (status = 429, description = "Too many password attempts; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     )
 )]
 async fn change_password(
     State(state): State<AppState>,
     user: Authenticated,
+    ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::change_password(&state, user.user_id, &body.old_password, &body.new_password).await?;
+    let (old, new) = (&body.old_password, &body.new_password);
+    service::change_password(&state, user.user_id, old, new, client).await?;
     Ok(message(PASSWORD_CHANGED))
 }

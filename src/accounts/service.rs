@@ -347,7 +347,7 @@ pub async fn login(
     password: &Password,
     client: Option<IpAddr>,
 ) -> Result<LoginTokens, Error> {
-    state.login_limiter.check(email, client)?;
+    state.login_limiter.check(email.as_str(), client)?;
     let user = find_user_by_email(&state.db, email)
         .await
         .or_internal(LOGIN_ERROR)?;
@@ -429,18 +429,21 @@ pub async fn logout(state: &AppState, token: &str) -> Result<(), Error> {
 }
 
 /// `POST /password-change/`: the signed-in user's new password; every refresh token of theirs is
-/// revoked and a notice e-mailed.
+/// revoked and a notice e-mailed. Guesses at the old password count against the login limit, so a
+/// stolen access token cannot be used to brute-force it.
 pub async fn change_password(
     state: &AppState,
     user_id: i32,
     old_password: &str,
     new_password: &Password,
+    client: Option<IpAddr>,
 ) -> Result<(), Error> {
     let user = user::Entity::find_by_id(user_id)
         .one(&state.db)
         .await?
         .filter(|u| u.is_active)
         .ok_or_else(|| Error::unauthorized("User not found or not active."))?;
+    state.login_limiter.check(&user.email, client)?;
     let matches = password::verify(old_password, Some(user.hashed_password.clone()))
         .await
         .or_internal(INTERNAL_ERROR)?;

@@ -10,15 +10,14 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::{Message, message::header::ContentType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query},
 };
 use tokio_util::sync::CancellationToken;
 
-use super::Mail;
+use super::{Mail, transport::OutgoingEmail};
 use crate::entities::email_outbox::{self, Column, Entity};
 
 /// How long a claimed message is reserved for the worker sending it; far longer than an SMTP
@@ -26,6 +25,8 @@ use crate::entities::email_outbox::{self, Column, Entity};
 const LEASE: Duration = Duration::from_secs(10 * 60);
 /// How often an idle worker looks for due retries and mail enqueued by other processes.
 const POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// The shortest idle wait, so a due message another worker holds never makes this one spin.
+const MIN_IDLE: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionOutcome {
@@ -122,10 +123,13 @@ pub async fn try_execute_task(
     let Some(task) = claim(db, Utc::now()).await? else {
         return Ok(ExecutionOutcome::EmptyQueue);
     };
-    let sent = match message(mail, &task) {
-        Ok(message) => mail.transport().send(&message).await,
-        Err(e) => Err(e),
+    let email = OutgoingEmail {
+        from: mail.from_address(),
+        to: &task.recipient,
+        subject: &task.subject,
+        html: &task.html_body,
     };
+    let sent = mail.transport().send(&email).await;
     let now = Utc::now();
     let mut update = Entity::update_many().filter(Column::Id.eq(task.id));
     match sent {
@@ -151,18 +155,33 @@ pub async fn try_execute_task(
     Ok(ExecutionOutcome::TaskCompleted)
 }
 
-fn message(mail: &Mail, task: &email_outbox::Model) -> anyhow::Result<Message> {
-    Ok(Message::builder()
-        .from(mail.from_address().clone())
-        .to(task.recipient.parse()?)
-        .subject(task.subject.clone())
-        .header(ContentType::TEXT_HTML)
-        .body(task.html_body.clone())?)
+/// When the next unsent message falls due (a retry, or a message another process is sending).
+async fn next_due(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Entity::find()
+        .select_only()
+        .column(Column::NextAttemptAt)
+        .filter(Column::SentAt.is_null())
+        .order_by_asc(Column::NextAttemptAt)
+        .into_tuple()
+        .one(db)
+        .await
 }
 
-/// The worker loop: sends due mail until `shutdown`, sleeping when idle until woken by a commit that
-/// enqueued mail or until the poll interval passes. A message being sent when shutdown comes is
-/// finished first.
+/// Deletes messages sent before `before` (the outbox is not an archive).
+pub async fn delete_sent_before(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let deleted = Entity::delete_many()
+        .filter(Column::SentAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// The worker loop: sends due mail until `shutdown`. When idle it sleeps until woken by a commit that
+/// enqueued mail, until the next retry falls due, or for the poll interval (mail other processes
+/// enqueue), whichever comes first. A message being sent when shutdown comes is finished first.
 pub async fn run_worker(
     db: DatabaseConnection,
     mail: std::sync::Arc<Mail>,
@@ -170,14 +189,27 @@ pub async fn run_worker(
 ) {
     tracing::info!("e-mail outbox worker started");
     while !shutdown.is_cancelled() {
-        match try_execute_task(&db, &mail).await {
+        let idle = match try_execute_task(&db, &mail).await {
             Ok(ExecutionOutcome::TaskCompleted) => continue,
-            Ok(ExecutionOutcome::EmptyQueue) => {}
-            Err(e) => tracing::error!("e-mail outbox: {e}"),
-        }
+            Ok(ExecutionOutcome::EmptyQueue) => match next_due(&db).await {
+                Ok(Some(due)) => (due - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .clamp(MIN_IDLE, POLL_INTERVAL),
+                Ok(None) => POLL_INTERVAL,
+                Err(e) => {
+                    tracing::error!("e-mail outbox: {e}");
+                    POLL_INTERVAL
+                }
+            },
+            Err(e) => {
+                tracing::error!("e-mail outbox: {e}");
+                POLL_INTERVAL
+            }
+        };
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = mail.wait_for_mail(POLL_INTERVAL) => {}
+            () = mail.wait_for_mail(idle) => {}
         }
     }
     tracing::info!("e-mail outbox worker stopped");

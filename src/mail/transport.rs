@@ -6,6 +6,7 @@ use std::time::Duration;
 use lettre::{
     AsyncTransport, Message,
     address::Envelope,
+    message::{Mailbox, header::ContentType},
     transport::{
         smtp::{
             authentication::{Credentials, Mechanism},
@@ -39,19 +40,42 @@ impl Transport {
         }
     }
 
-    pub async fn send(&self, message: &Message) -> anyhow::Result<()> {
-        match self {
-            Self::Log => {
-                let body = String::from_utf8_lossy(&message.formatted()).into_owned();
-                tracing::info!(
-                    to = ?message.envelope().to(),
-                    "e-mail (EMAIL_HOST is not set, so it is logged instead of sent):\n{body}"
-                );
-                Ok(())
-            }
-            Self::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
-            Self::Stub(stub) => Ok(stub.send(message.clone()).await?),
+    pub async fn send(&self, email: &OutgoingEmail<'_>) -> anyhow::Result<()> {
+        if let Self::Log = self {
+            // The HTML as written (not the transfer-encoded message), so its link can be copied.
+            tracing::info!(
+                from = %email.from, to = email.to, subject = email.subject,
+                "e-mail (EMAIL_HOST is not set, so it is logged instead of sent):\n{}",
+                email.html
+            );
+            return Ok(());
         }
+        let message = email.message()?;
+        match self {
+            Self::Log => Ok(()),
+            Self::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
+            Self::Stub(stub) => Ok(stub.send(message).await?),
+        }
+    }
+}
+
+/// One HTML e-mail.
+#[derive(Debug, Clone, Copy)]
+pub struct OutgoingEmail<'a> {
+    pub from: &'a Mailbox,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub html: &'a str,
+}
+
+impl OutgoingEmail<'_> {
+    fn message(&self) -> anyhow::Result<Message> {
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(self.to.parse()?)
+            .subject(self.subject)
+            .header(ContentType::TEXT_HTML)
+            .body(self.html.to_owned())?)
     }
 }
 

@@ -819,11 +819,12 @@ async fn login_attempts_are_rate_limited(backend: Backend) {
         env.insert("LOGIN_RATE_WINDOW_SECONDS".into(), "600".into());
     })
     .await;
+    let id = app.active_user("x@example.com").await;
     for _ in 0..3 {
-        assert_eq!(app.login("x@example.com", PASSWORD).await.status(), 401);
+        assert_eq!(app.login("x@example.com", NEW_PASSWORD).await.status(), 401);
     }
     let response = app.login("x@example.com", PASSWORD).await;
-    assert_eq!(response.status(), 429);
+    assert_eq!(response.status(), 429, "even the right password waits");
     let retry: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -832,8 +833,18 @@ async fn login_attempts_are_rate_limited(backend: Backend) {
     assert!((1..=200).contains(&retry), "{retry}");
     let (_, body) = json(response).await;
     assert!(body["detail"].is_string());
-    // The same client is limited for other accounts too (the per-address limit).
+    // The same client is limited for other accounts too (the per-address limit)...
     assert_eq!(app.login("y@example.com", PASSWORD).await.status(), 429);
+    // ...and for guesses at the old password through a password change.
+    let response = app
+        .client
+        .post(app.url(PASSWORD_CHANGE))
+        .header("Authorization", app.bearer(id))
+        .json(&json!({"old_password": PASSWORD, "new_password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
 }
 
 async fn refresh_issues_an_access_token(backend: Backend) {
