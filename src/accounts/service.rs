@@ -203,7 +203,8 @@ pub async fn activate(state: &AppState, email: &Email, token: &str) -> Result<()
 }
 
 /// `POST /activation/resend/`: a new activation token and e-mail, only for an existing inactive user.
-/// Says nothing about whether one exists.
+/// Says nothing about whether one exists. A concurrent request for the same user that wins the race
+/// to the one-per-user token row makes this one a no-op (see [`request_password_reset`]).
 pub async fn resend_activation(state: &AppState, email: &Email) -> Result<(), Error> {
     let Some(user) = find_user_by_email(&state.db, email).await? else {
         return Ok(());
@@ -216,7 +217,11 @@ pub async fn resend_activation(state: &AppState, email: &Email) -> Result<(), Er
         .filter(activation_token::Column::UserId.eq(user.id))
         .exec(&txn)
         .await?;
-    let token = insert_activation_token(&txn, user.id, Utc::now()).await?;
+    let token = match insert_activation_token(&txn, user.id, Utc::now()).await {
+        Ok(token) => token,
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     state
         .mail
         .enqueue(&txn, &user.email, Notice::Activation { token: &token })
@@ -243,14 +248,22 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(
         .exec(&txn)
         .await?;
     let token = random_token();
-    password_reset_token::ActiveModel {
+    let inserted = password_reset_token::ActiveModel {
         token: Set(token.clone()),
         expires_at: Set(Utc::now() + one_time_token_lifetime()),
         user_id: Set(user.id),
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // A concurrent request for the same user got there first (one token per user, and on
+        // PostgreSQL neither transaction sees the other's row before the insert): its token and
+        // e-mail stand.
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     state
         .mail
         .enqueue(&txn, &user.email, Notice::PasswordReset { token: &token })

@@ -69,6 +69,11 @@ pub struct EmailTemplates {
 impl EmailTemplates {
     /// The built-in templates, with any file of the same name in `overrides` taking its place.
     pub fn load(overrides: Option<&Path>) -> anyhow::Result<Self> {
+        if let Some(dir) = overrides
+            && !dir.is_dir()
+        {
+            anyhow::bail!("EMAIL_TEMPLATES_DIR {} is not a directory", dir.display());
+        }
         let mut env = html_environment();
         // An override that names a variable the service does not provide is a mistake worth
         // stopping for, not an empty link in every e-mail.
@@ -180,5 +185,9 @@ mod tests {
         std::fs::write(dir.path().join("password_reset_request.html"), "{{ tokn }}").unwrap();
         let e = EmailTemplates::load(Some(dir.path())).unwrap_err();
         assert!(format!("{e:#}").contains("password_reset_request.html"));
+
+        let missing = dir.path().join("nope");
+        let e = EmailTemplates::load(Some(&missing)).unwrap_err();
+        assert!(e.to_string().contains("is not a directory"));
     }
 }

@@ -41,20 +41,21 @@ impl Transport {
     }
 
     pub async fn send(&self, email: &OutgoingEmail<'_>) -> anyhow::Result<()> {
-        if let Self::Log = self {
-            // The HTML as written (not the transfer-encoded message), so its link can be copied.
-            tracing::info!(
-                from = %email.from, to = email.to, subject = email.subject,
-                "e-mail (EMAIL_HOST is not set, so it is logged instead of sent):\n{}",
-                email.html
-            );
-            return Ok(());
-        }
-        let message = email.message()?;
         match self {
-            Self::Log => Ok(()),
-            Self::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
-            Self::Stub(stub) => Ok(stub.send(message).await?),
+            Self::Log => {
+                // The HTML as written (not the transfer-encoded message), so its link can be copied.
+                tracing::info!(
+                    from = %email.from, to = email.to, subject = email.subject,
+                    "e-mail (EMAIL_HOST is not set, so it is logged instead of sent):\n{}",
+                    email.html
+                );
+                Ok(())
+            }
+            Self::Smtp(smtp) => {
+                let message = email.message()?;
+                smtp.send(message.envelope(), &message.formatted()).await
+            }
+            Self::Stub(stub) => Ok(stub.send(email.message()?).await?),
         }
     }
 }

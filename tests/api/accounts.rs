@@ -612,6 +612,35 @@ async fn reset_request_answers_the_same_and_mails_only_active_users(backend: Bac
     assert_eq!(status, 422);
 }
 
+async fn concurrent_requests_for_one_user_all_succeed(backend: Backend) {
+    let app = spawn_mail_app(backend).await;
+    app.active_user("busy@example.com").await;
+    app.register("sleepy@example.com", PASSWORD).await;
+    let reset = json!({"email": "busy@example.com"});
+    let resend = json!({"email": "sleepy@example.com"});
+    let responses = futures::future::join_all(
+        (0..4)
+            .map(|_| app.post_json(RESET_REQUEST, &reset))
+            .chain((0..4).map(|_| app.post_json(RESEND, &resend))),
+    )
+    .await;
+    assert!(responses.iter().all(|r| r.status() == 200));
+    assert_eq!(
+        password_reset_token::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        activation_token::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 async fn reset_complete_changes_the_password_and_signs_out(backend: Backend) {
     let app = spawn_mail_app(backend).await;
     app.active_user("r@example.com").await;
@@ -1274,6 +1303,7 @@ db_tests!(
     activate_rejects_unknown_wrong_and_expired_tokens,
     activate_refuses_an_active_account,
     reset_request_answers_the_same_and_mails_only_active_users,
+    concurrent_requests_for_one_user_all_succeed,
     reset_complete_changes_the_password_and_signs_out,
     reset_complete_rejects_every_bad_combination,
     reset_complete_reports_a_database_failure_as_500,
