@@ -285,3 +285,48 @@ async fn e2e_mail_survives_an_smtp_outage() {
     worker.await.unwrap();
     let _ = maildev.kill().await;
 }
+
+/// Delivers what is due once, directly, and returns the outbox row of the single message.
+async fn attempt_once(app: &TestApp) -> email_outbox::Model {
+    theater::mail::try_execute_task(&app.db, &app.state.mail)
+        .await
+        .unwrap();
+    email_outbox::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an outbox row")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_smtp_auth_is_used_and_starttls_is_never_skipped() {
+    let Some((smtp, _)) = shared_maildev() else {
+        return;
+    };
+    // AUTH happens: a wrong password is refused by the server.
+    let app = spawn_app_with(Backend::Sqlite, |env| {
+        smtp_env(env, &smtp);
+        env.insert("EMAIL_HOST_PASSWORD".into(), "wrong".into());
+        env.insert("BACKGROUND_JOBS".into(), "false".into());
+    })
+    .await;
+    app.register(&unique_email("auth"), PASSWORD).await;
+    let row = attempt_once(&app).await;
+    assert!(row.sent_at.is_none());
+    let error = row.last_error.unwrap();
+    assert!(error.contains("535"), "an authentication failure: {error}");
+
+    // EMAIL_USE_TLS=true requires STARTTLS with a valid certificate; without it nothing is sent in
+    // plain text.
+    let app = spawn_app_with(Backend::Sqlite, |env| {
+        smtp_env(env, &smtp);
+        env.insert("EMAIL_USE_TLS".into(), "true".into());
+        env.insert("BACKGROUND_JOBS".into(), "false".into());
+    })
+    .await;
+    app.register(&unique_email("tls"), PASSWORD).await;
+    let row = attempt_once(&app).await;
+    assert!(row.sent_at.is_none());
+    let error = row.last_error.unwrap();
+    assert!(error.contains("STARTTLS"), "{error}");
+}
