@@ -60,9 +60,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*` for any; empty (default) sends no CORS headers.
     pub cors_allowed_origins: Vec<String>,
-    /// `BACKGROUND_JOBS`, default true: `serve` runs the e-mail outbox worker and the expired-token
-    /// clean-up. `false` leaves them to another process (several may run safely) or, in tests, to the
-    /// test itself.
+    /// `BACKGROUND_JOBS`, default true: `serve` runs the e-mail outbox worker and the hourly
+    /// housekeeping (expired tokens, old sent mail). `false` leaves them to another process (several
+    /// may run at once safely) or, in tests, to the test itself.
     pub background_jobs: bool,
 }
 
