@@ -60,6 +60,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*` for any; empty (default) sends no CORS headers.
     pub cors_allowed_origins: Vec<String>,
+    /// `BACKGROUND_JOBS`, default true: `serve` runs the e-mail outbox worker and the hourly
+    /// housekeeping (expired tokens, old sent mail). `false` leaves them to another process (several
+    /// may run at once safely) or, in tests, to the test itself.
+    pub background_jobs: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -253,6 +257,7 @@ impl Config {
             max_body_bytes: env.parse_num("MAX_BODY_BYTES", 1024 * 1024)?,
             log_format,
             cors_allowed_origins,
+            background_jobs: env.parse_bool("BACKGROUND_JOBS", true)?,
         })
     }
 
@@ -381,6 +386,20 @@ mod tests {
         assert_eq!(c.jwt.refresh_lifetime, Duration::from_secs(7 * 86400));
         assert!(c.email.is_none() && c.s3.is_none());
         assert_eq!(c.catalog_writes, CatalogWrites::Open);
+        assert!(c.background_jobs);
+    }
+
+    #[test]
+    fn background_jobs_can_be_left_to_another_process() {
+        assert!(
+            !config(&[("BACKGROUND_JOBS", "false")])
+                .unwrap()
+                .background_jobs
+        );
+        assert_eq!(
+            config(&[("BACKGROUND_JOBS", "sometimes")]).unwrap_err().var,
+            "BACKGROUND_JOBS"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -12,10 +13,12 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod mail;
 pub mod metrics;
 pub mod migration;
 pub mod movies;
 pub mod openapi;
+pub mod pages;
 pub mod profiles;
 pub mod startup;
 pub mod storage;

@@ -26,7 +26,10 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth::Tokens, config::Config, error::ErrorBody, openapi::ApiDoc, storage::Storage};
+use crate::{
+    accounts::LoginLimiter, auth::Tokens, config::Config, error::ErrorBody, mail::Mail,
+    openapi::ApiDoc, storage::Storage,
+};
 
 /// What every handler gets.
 #[derive(Clone, FromRef)]
@@ -35,6 +38,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub tokens: Arc<Tokens>,
     pub storage: Storage,
+    /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
+    pub mail: Arc<Mail>,
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -49,11 +55,15 @@ impl AppState {
     pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
         let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
         let storage = Storage::from_config(&config)?;
+        let mail = Mail::from_config(&config)?;
+        let login_limiter = LoginLimiter::new(config.login_rate_limit, config.login_rate_window);
         Ok(Self {
             config: Arc::new(config),
             db,
             tokens: Arc::new(tokens),
             storage,
+            mail: Arc::new(mail),
+            login_limiter: Arc::new(login_limiter),
         })
     }
 }
@@ -83,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         );
     }
     let mut app = api
+        .merge(crate::pages::router())
         .layer(middleware::from_fn(crate::metrics::track))
         .route("/metrics", axum::routing::get(crate::metrics::render))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -250,7 +261,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests. The background jobs
+    /// (unless `BACKGROUND_JOBS=false`) run alongside and stop after the server.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -258,14 +270,23 @@ impl Application {
         let app = router(self.state.clone());
         crate::metrics::spawn_upkeep();
         let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
+        let background = self
+            .state
+            .config
+            .background_jobs
+            .then(|| crate::background::BackgroundJobs::spawn(&self.state));
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("HTTP server failed")
+        .context("HTTP server failed");
+        if let Some(background) = background {
+            background.stop().await;
+        }
+        served
     }
 }
 

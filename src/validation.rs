@@ -203,8 +203,13 @@ impl Fields {
 }
 
 impl FromInput for String {
+    /// NUL is refused: PostgreSQL cannot store it in text, so letting it through would turn a bad
+    /// input into a database error (the original answers such input with a 500).
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         match value {
+            Value::String(s) if s.contains('\0') => Err(Invalid::value_error(
+                "Input must not contain NUL characters.",
+            )),
             Value::String(s) => Ok(s.clone()),
             _ => Err(Invalid::new(
                 "string_type",
@@ -406,6 +411,14 @@ mod tests {
         assert_eq!(bound.msg, "Input should be less than or equal to 20");
         let bound = bounded_int(&json!("0"), Some(1), Some(20)).unwrap_err();
         assert_eq!(bound.msg, "Input should be greater than or equal to 1");
+    }
+
+    #[test]
+    fn strings_refuse_nul() {
+        let e = String::from_input(&json!("a\u{0}b")).unwrap_err();
+        assert_eq!(e.kind, "value_error");
+        assert_eq!(e.msg, "Value error, Input must not contain NUL characters.");
+        assert_eq!(String::from_input(&json!("ab")), Ok("ab".to_owned()));
     }
 
     #[test]

@@ -1,8 +1,119 @@
-//! `theater users`: operator commands.
+//! `theater users`: operator commands, with the API's validation and messages.
 
-use crate::{cli::UsersCommand, config::Config};
+use anyhow::anyhow;
+use serde_json::Value;
+
+use super::{
+    domain::{Email, Password},
+    service,
+};
+use crate::{
+    auth::Group,
+    cli::UsersCommand,
+    config::Config,
+    error::Error,
+    startup::AppState,
+    validation::{FromInput, Invalid},
+};
 
 pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Result<()> {
-    let _ = (config, command);
-    anyhow::bail!("user management is not available yet")
+    match command {
+        UsersCommand::Create {
+            email,
+            password,
+            group,
+            active,
+        } => {
+            // Every input problem at once, as the API reports them.
+            let email = parse::<Email>("email", &email);
+            let password = parse::<Password>("password", &password);
+            let group = parse_group(&group);
+            let problems: Vec<String> = [
+                email.as_ref().err(),
+                password.as_ref().err(),
+                group.as_ref().err(),
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+            let (Ok(email), Ok(password), Ok(group)) = (email, password, group) else {
+                return Err(anyhow!(problems.join("\n")));
+            };
+            let state = AppState::init(config).await?;
+            let user = service::create_user(&state, &email, &password, group, active)
+                .await
+                .map_err(message)?;
+            let status = if active {
+                "active"
+            } else {
+                "inactive; the activation e-mail goes out when `theater serve` runs"
+            };
+            println!(
+                "created user {} <{}> in group {group} ({status})",
+                user.id, user.email
+            );
+            Ok(())
+        }
+        UsersCommand::SetGroup { email, group } => {
+            let email = parse::<Email>("email", &email);
+            let group = parse_group(&group);
+            let (email, group) = match (email, group) {
+                (Ok(e), Ok(g)) => (e, g),
+                (e, g) => {
+                    let problems: Vec<String> = [e.err(), g.err()].into_iter().flatten().collect();
+                    return Err(anyhow!(problems.join("\n")));
+                }
+            };
+            let state = AppState::init(config).await?;
+            service::set_group(&state, &email, group)
+                .await
+                .map_err(message)?;
+            println!("user <{email}> is now in group {group}");
+            Ok(())
+        }
+    }
+}
+
+/// One value through its API type; the error reads as the API's 422 `msg`, prefixed by the field.
+fn parse<T: FromInput>(field: &str, input: &str) -> Result<T, String> {
+    T::from_input(&Value::String(input.to_owned())).map_err(|Invalid { msg, .. }| {
+        let msg = msg.strip_prefix("Value error, ").unwrap_or(&msg);
+        format!("{field}: {msg}")
+    })
+}
+
+fn parse_group(input: &str) -> Result<Group, String> {
+    input.parse::<Group>().map_err(|e| format!("group: {e}"))
+}
+
+/// The API's message for a domain error; internal causes in full (this is the operator).
+fn message(error: Error) -> anyhow::Error {
+    match error {
+        Error::Detail { message, .. } => anyhow!(message.into_owned()),
+        Error::Internal { message, source } => source.context(message),
+        other => anyhow!(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_read_like_the_api() {
+        assert_eq!(
+            parse::<Password>("password", "short").unwrap_err(),
+            "password: Password must contain at least 8 characters."
+        );
+        assert_eq!(
+            parse::<Email>("email", "x").unwrap_err(),
+            "email: value is not a valid email address: An email address must have an @-sign."
+        );
+        assert!(parse_group("root").unwrap_err().starts_with("group: "));
+        assert_eq!(
+            parse::<Email>("email", "A@B.io").unwrap().as_str(),
+            "a@b.io"
+        );
+    }
 }

@@ -6,9 +6,11 @@
 mod helpers;
 
 mod accounts;
+mod e2e_mail;
 mod e2e_s3;
 mod health;
 mod importer;
 mod movies;
+mod pages;
 mod profiles;
 mod robustness;

@@ -1,0 +1,399 @@
+//! The JSON endpoints under `/api/v1/accounts/`: request and response types, and thin handlers over
+//! [`super::service`].
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    domain::{Email, Password},
+    limiter::ClientIp,
+    service,
+};
+use crate::{
+    auth::Authenticated,
+    error::{Error, ErrorBody, ValidationErrorBody},
+    extract::JsonBody,
+    startup::AppState,
+    validation::{Fields, FromFields},
+};
+
+pub const ACTIVATED: &str = "User account activated successfully.";
+pub const RESET_REQUESTED: &str =
+    "If you are registered, you will receive an email with instructions.";
+pub const RESET_DONE: &str = "Password reset successfully.";
+pub const LOGGED_OUT: &str = "Logged out successfully.";
+pub const PASSWORD_CHANGED: &str = "Password changed successfully.";
+pub const ACTIVATION_RESENT: &str =
+    "If your account is waiting for activation, you will receive an email with a new link.";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(activate))
+        .routes(routes!(resend_activation))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(complete_password_reset))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
+}
+
+/// `{email, password}`: the register and login bodies.
+#[derive(Debug, ToSchema)]
+pub struct Credentials {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    /// At least 8 characters with an uppercase and a lowercase letter, a digit and one of `@$!%*?#&`.
+    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    pub password: Password,
+}
+
+impl FromFields for Credentials {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let email = f.required("email");
+        let password = f.required("password");
+        Some(Self {
+            email: email?,
+            password: password?,
+        })
+    }
+}
+
+/// `{email, token}`.
+#[derive(Debug, ToSchema)]
+pub struct ActivationRequest {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    pub token: String,
+}
+
+impl FromFields for ActivationRequest {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let email = f.required("email");
+        let token = f.required("token");
+        Some(Self {
+            email: email?,
+            token: token?,
+        })
+    }
+}
+
+/// `{email}`.
+#[derive(Debug, ToSchema)]
+pub struct EmailRequest {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+}
+
+impl FromFields for EmailRequest {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        Some(Self {
+            email: f.required("email")?,
+        })
+    }
+}
+
+/// `{email, password, token}`.
+#[derive(Debug, ToSchema)]
+pub struct PasswordResetComplete {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    pub password: Password,
+    pub token: String,
+}
+
+impl FromFields for PasswordResetComplete {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let email = f.required("email");
+        let password = f.required("password");
+        let token = f.required("token");
+        Some(Self {
+            email: email?,
+            password: password?,
+            token: token?,
+        })
+    }
+}
+
+/// `{refresh_token}`.
+#[derive(Debug, ToSchema)]
+pub struct RefreshTokenRequest {
+    pub refresh_token: String,
+}
+
+impl FromFields for RefreshTokenRequest {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        Some(Self {
+            refresh_token: f.required("refresh_token")?,
+        })
+    }
+}
+
+/// `{old_password, new_password}`.
+#[derive(Debug, ToSchema)]
+pub struct PasswordChange {
+    pub old_password: String,
+    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    pub new_password: Password,
+}
+
+impl FromFields for PasswordChange {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let old_password = f.required("old_password");
+        let new_password = f.required("new_password");
+        Some(Self {
+            old_password: old_password?,
+            new_password: new_password?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRegistrationResponse {
+    pub id: i32,
+    #[schema(example = "user@example.com")]
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    #[schema(example = "User account activated successfully.")]
+    pub message: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    #[schema(example = "bearer")]
+    pub token_type: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenRefreshResponse {
+    pub access_token: String,
+    #[schema(example = "bearer")]
+    pub token_type: &'static str,
+}
+
+fn message(message: &'static str) -> Json<MessageResponse> {
+    Json(MessageResponse { message })
+}
+
+/// Register a user: inactive, in group `user`, with an activation e-mail.
+#[utoipa::path(
+    post,
+    path = "/register/",
+    tag = "accounts",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "The user was created; an activation e-mail is on its way", body = UserRegistrationResponse),
+        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody),
+        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
+        (status = 500, description = "`An error occurred during user creation.`", body = ErrorBody),
+    )
+)]
+async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Credentials>,
+) -> Result<(StatusCode, Json<UserRegistrationResponse>), Error> {
+    let user = service::register(&state, &body.email, &body.password).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UserRegistrationResponse {
+            id: user.id,
+            email: user.email,
+        }),
+    ))
+}
+
+/// Activate an account with the token from its activation e-mail.
+#[utoipa::path(
+    post,
+    path = "/activate/",
+    tag = "accounts",
+    request_body = ActivationRequest,
+    responses(
+        (status = 200, description = "`User account activated successfully.`", body = MessageResponse),
+        (status = 400, description = "`Invalid or expired activation token.` or `User account is already active.`", body = ErrorBody),
+        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+    )
+)]
+async fn activate(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<ActivationRequest>,
+) -> Result<Json<MessageResponse>, Error> {
+    service::activate(&state, &body.email, &body.token).await?;
+    Ok(message(ACTIVATED))
+}
+
+/// Send a new activation e-mail (only an existing, inactive account gets one; the answer is always
+/// the same).
+#[utoipa::path(
+    post,
+    path = "/activation/resend/",
+    tag = "accounts",
+    request_body = EmailRequest,
+    responses(
+        (status = 200, description = "Always the same message", body = MessageResponse),
+        (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
+    )
+)]
+async fn resend_activation(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EmailRequest>,
+) -> Result<Json<MessageResponse>, Error> {
+    service::resend_activation(&state, &body.email).await?;
+    Ok(message(ACTIVATION_RESENT))
+}
+
+/// Ask for a password-reset e-mail (only an existing, active account gets one; the answer is always
+/// the same).
+#[utoipa::path(
+    post,
+    path = "/password-reset/request/",
+    tag = "accounts",
+    request_body = EmailRequest,
+    responses(
+        (status = 200, description = "`If you are registered, you will receive an email with instructions.`", body = MessageResponse),
+        (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
+    )
+)]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EmailRequest>,
+) -> Result<Json<MessageResponse>, Error> {
+    service::request_password_reset(&state, &body.email).await?;
+    Ok(message(RESET_REQUESTED))
+}
+
+/// Set a new password with the token from a password-reset e-mail. Signs the user out everywhere.
+#[utoipa::path(
+    post,
+    path = "/reset-password/complete/",
+    tag = "accounts",
+    request_body = PasswordResetComplete,
+    responses(
+        (status = 200, description = "`Password reset successfully.`", body = MessageResponse),
+        (status = 400, description = "`Invalid email or token.`", body = ErrorBody),
+        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
+        (status = 500, description = "`An error occurred while resetting the password.`", body = ErrorBody),
+    )
+)]
+async fn complete_password_reset(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<PasswordResetComplete>,
+) -> Result<Json<MessageResponse>, Error> {
+    service::complete_password_reset(&state, &body.email, &body.token, &body.password).await?;
+    Ok(message(RESET_DONE))
+}
+
+/// Sign in: an access token and a refresh token. Limited per e-mail and per client address.
+#[utoipa::path(
+    post,
+    path = "/login/",
+    tag = "accounts",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Signed in", body = LoginResponse),
+        (status = 401, description = "`Invalid email or password.`", body = ErrorBody),
+        (status = 403, description = "`User account is not activated.`", body = ErrorBody),
+        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
+        (status = 429, description = "Too many login attempts; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
+        (status = 500, description = "`An error occurred while processing the request.`", body = ErrorBody),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    JsonBody(body): JsonBody<Credentials>,
+) -> Result<(StatusCode, Json<LoginResponse>), Error> {
+    let tokens = service::login(&state, &body.email, &body.password, client).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LoginResponse {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            token_type: "bearer",
+        }),
+    ))
+}
+
+/// A new access token for a refresh token.
+#[utoipa::path(
+    post,
+    path = "/refresh/",
+    tag = "accounts",
+    request_body = RefreshTokenRequest,
+    responses(
+        (status = 200, description = "A new access token", body = TokenRefreshResponse),
+        (status = 400, description = "`Token has expired.` or `Invalid token.`", body = ErrorBody),
+        (status = 401, description = "`Refresh token not found.`", body = ErrorBody),
+        (status = 404, description = "`User not found.`", body = ErrorBody),
+        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+    )
+)]
+async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshTokenRequest>,
+) -> Result<Json<TokenRefreshResponse>, Error> {
+    let access_token = service::refresh(&state, &body.refresh_token).await?;
+    Ok(Json(TokenRefreshResponse {
+        access_token,
+        token_type: "bearer",
+    }))
+}
+
+/// Sign out: the refresh token stops working.
+#[utoipa::path(
+    post,
+    path = "/logout/",
+    tag = "accounts",
+    request_body = RefreshTokenRequest,
+    responses(
+        (status = 200, description = "`Logged out successfully.`", body = MessageResponse),
+        (status = 400, description = "`Token has expired.` or `Invalid token.`", body = ErrorBody),
+        (status = 401, description = "`Refresh token not found.`", body = ErrorBody),
+        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+    )
+)]
+async fn logout(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshTokenRequest>,
+) -> Result<Json<MessageResponse>, Error> {
+    service::logout(&state, &body.refresh_token).await?;
+    Ok(message(LOGGED_OUT))
+}
+
+/// Change the signed-in user's password. Signs them out everywhere (refresh tokens are revoked) and
+/// e-mails a notice.
+#[utoipa::path(
+    post,
+    path = "/password-change/",
+    tag = "accounts",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "`Password changed successfully.`", body = MessageResponse),
+        (status = 400, description = "`The old password is incorrect.`", body = ErrorBody),
+        (status = 401, description = "Missing, malformed, expired or invalid access token, or `User not found or not active.`", body = ErrorBody),
+        (status = 422, description = "A new password breaking the rules", body = ValidationErrorBody),
+        (status = 429, description = "Too many password attempts; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    user: Authenticated,
+    ClientIp(client): ClientIp,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<Json<MessageResponse>, Error> {
+    let (old, new) = (&body.old_password, &body.new_password);
+    service::change_password(&state, user.user_id, old, new, client).await?;
+    Ok(message(PASSWORD_CHANGED))
+}

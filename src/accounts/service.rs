@@ -1,0 +1,527 @@
+//! The accounts' business rules, as plain functions over the application state: the JSON handlers,
+//! the HTML pages and the operator commands all call these, so each rule exists once.
+//!
+//! Every change that owes an e-mail writes it to the outbox in the same transaction. Transactions
+//! start with a write: SQLite then takes its write lock first (waiting its busy timeout if needed)
+//! instead of failing when a read snapshot turns out stale at the first write.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::{Rng, distributions::Alphanumeric};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait, sea_query::Expr,
+};
+
+use super::{
+    domain::{Email, Password},
+    password,
+};
+use crate::{
+    auth::Group,
+    entities::{activation_token, password_reset_token, refresh_token, user, user_group},
+    error::{Error, INTERNAL_ERROR, ResultExt, is_unique_violation},
+    mail::Notice,
+    startup::AppState,
+};
+
+pub const REGISTER_ERROR: &str = "An error occurred during user creation.";
+pub const RESET_ERROR: &str = "An error occurred while resetting the password.";
+pub const LOGIN_ERROR: &str = "An error occurred while processing the request.";
+
+/// Activation and password-reset tokens live 24 hours (contract).
+fn one_time_token_lifetime() -> TimeDelta {
+    TimeDelta::hours(24)
+}
+
+/// A one-time token for a link: 48 random alphanumerics (about 285 bits), within the 64-character
+/// column.
+fn random_token() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
+}
+
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+}
+
+async fn group_id(db: &impl ConnectionTrait, group: Group) -> Result<i32, DbErr> {
+    user_group::Entity::find()
+        .filter(user_group::Column::Name.eq(group.as_str()))
+        .one(db)
+        .await?
+        .map(|g| g.id)
+        .ok_or_else(|| DbErr::RecordNotFound(format!("user group {group}")))
+}
+
+fn conflict(email: &Email) -> Error {
+    Error::conflict(format!("A user with this email {email} already exists."))
+}
+
+/// `POST /register/`: an inactive user in group `user`, with an activation e-mail.
+pub async fn register(
+    state: &AppState,
+    email: &Email,
+    password: &Password,
+) -> Result<user::Model, Error> {
+    create_user(state, email, password, Group::User, false).await
+}
+
+/// Creates a user; an inactive one also gets an activation token and e-mail.
+pub async fn create_user(
+    state: &AppState,
+    email: &Email,
+    password: &Password,
+    group: Group,
+    active: bool,
+) -> Result<user::Model, Error> {
+    if find_user_by_email(&state.db, email)
+        .await
+        .or_internal(REGISTER_ERROR)?
+        .is_some()
+    {
+        return Err(conflict(email));
+    }
+    let group_id = group_id(&state.db, group)
+        .await
+        .or_internal(REGISTER_ERROR)?;
+    let hashed_password = password::hash(password.expose())
+        .await
+        .or_internal(REGISTER_ERROR)?;
+
+    let txn = state.db.begin().await.or_internal(REGISTER_ERROR)?;
+    let now = Utc::now();
+    let user = user::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        hashed_password: Set(hashed_password),
+        is_active: Set(active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        group_id: Set(group_id),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    // A concurrent registration of the same address gets past the check above and fails here.
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            conflict(email)
+        } else {
+            Error::internal(REGISTER_ERROR, e)
+        }
+    })?;
+    if !active {
+        let token = insert_activation_token(&txn, user.id, now)
+            .await
+            .or_internal(REGISTER_ERROR)?;
+        state
+            .mail
+            .enqueue(&txn, &user.email, Notice::Activation { token: &token })
+            .await
+            .or_internal(REGISTER_ERROR)?;
+    }
+    txn.commit().await.or_internal(REGISTER_ERROR)?;
+    if !active {
+        state.mail.wake_worker();
+    }
+    Ok(user)
+}
+
+async fn insert_activation_token(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = random_token();
+    activation_token::ActiveModel {
+        token: Set(token.clone()),
+        expires_at: Set(now + one_time_token_lifetime()),
+        user_id: Set(user_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// `POST /activate/`.
+pub async fn activate(state: &AppState, email: &Email, token: &str) -> Result<(), Error> {
+    let invalid = || Error::bad_request("Invalid or expired activation token.");
+    let found = activation_token::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(user::Column::Email.eq(email.as_str()))
+        .filter(activation_token::Column::Token.eq(token))
+        .one(&state.db)
+        .await?;
+    let Some((record, Some(user))) = found else {
+        return Err(invalid());
+    };
+    let now = Utc::now();
+    if record.expires_at < now {
+        activation_token::Entity::delete_by_id(record.id)
+            .exec(&state.db)
+            .await?;
+        return Err(invalid());
+    }
+    if user.is_active {
+        return Err(Error::bad_request("User account is already active."));
+    }
+
+    let txn = state.db.begin().await?;
+    // Deleting first both starts with a write and settles a race: of two activations with the same
+    // token, only the one that deleted it goes on.
+    let deleted = activation_token::Entity::delete_by_id(record.id)
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(invalid());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(true))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    state
+        .mail
+        .enqueue(&txn, &user.email, Notice::ActivationComplete)
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    txn.commit().await?;
+    state.mail.wake_worker();
+    Ok(())
+}
+
+/// `POST /activation/resend/`: a new activation token and e-mail, only for an existing inactive user.
+/// Says nothing about whether one exists. A concurrent request for the same user that wins the race
+/// to the one-per-user token row makes this one a no-op (see [`request_password_reset`]).
+pub async fn resend_activation(state: &AppState, email: &Email) -> Result<(), Error> {
+    let Some(user) = find_user_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    if user.is_active {
+        return Ok(());
+    }
+    let txn = state.db.begin().await?;
+    activation_token::Entity::delete_many()
+        .filter(activation_token::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let token = match insert_activation_token(&txn, user.id, Utc::now()).await {
+        Ok(token) => token,
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .mail
+        .enqueue(&txn, &user.email, Notice::Activation { token: &token })
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    txn.commit().await?;
+    state.mail.wake_worker();
+    Ok(())
+}
+
+/// `POST /password-reset/request/`: a reset token and e-mail, only for an existing active user. Both
+/// outcomes do little work beyond one lookup (the e-mail leaves through the outbox), so response
+/// times do not tell them apart.
+pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(), Error> {
+    let Some(user) = find_user_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    if !user.is_active {
+        return Ok(());
+    }
+    let txn = state.db.begin().await?;
+    password_reset_token::Entity::delete_many()
+        .filter(password_reset_token::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let token = random_token();
+    let inserted = password_reset_token::ActiveModel {
+        token: Set(token.clone()),
+        expires_at: Set(Utc::now() + one_time_token_lifetime()),
+        user_id: Set(user.id),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // A concurrent request for the same user got there first (one token per user, and on
+        // PostgreSQL neither transaction sees the other's row before the insert): its token and
+        // e-mail stand.
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    state
+        .mail
+        .enqueue(&txn, &user.email, Notice::PasswordReset { token: &token })
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    txn.commit().await?;
+    state.mail.wake_worker();
+    Ok(())
+}
+
+/// `POST /reset-password/complete/`. Also signs the user out everywhere (their refresh tokens are
+/// deleted): whoever knew the old password must not keep a session.
+pub async fn complete_password_reset(
+    state: &AppState,
+    email: &Email,
+    token: &str,
+    password: &Password,
+) -> Result<(), Error> {
+    let invalid = || Error::bad_request("Invalid email or token.");
+    let user = find_user_by_email(&state.db, email)
+        .await
+        .or_internal(RESET_ERROR)?
+        .filter(|u| u.is_active)
+        .ok_or_else(invalid)?;
+    let record = password_reset_token::Entity::find()
+        .filter(password_reset_token::Column::UserId.eq(user.id))
+        .one(&state.db)
+        .await
+        .or_internal(RESET_ERROR)?
+        .ok_or_else(invalid)?;
+    // A wrong guess burns the token (as in the original), so guessing cannot be repeated.
+    if record.token != token || record.expires_at < Utc::now() {
+        password_reset_token::Entity::delete_by_id(record.id)
+            .exec(&state.db)
+            .await
+            .or_internal(RESET_ERROR)?;
+        return Err(invalid());
+    }
+    let hashed_password = password::hash(password.expose())
+        .await
+        .or_internal(RESET_ERROR)?;
+
+    let txn = state.db.begin().await.or_internal(RESET_ERROR)?;
+    let deleted = password_reset_token::Entity::delete_by_id(record.id)
+        .exec(&txn)
+        .await
+        .or_internal(RESET_ERROR)?;
+    if deleted.rows_affected == 0 {
+        return Err(invalid());
+    }
+    set_password(&txn, user.id, hashed_password)
+        .await
+        .or_internal(RESET_ERROR)?;
+    state
+        .mail
+        .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
+        .await
+        .or_internal(RESET_ERROR)?;
+    txn.commit().await.or_internal(RESET_ERROR)?;
+    state.mail.wake_worker();
+    Ok(())
+}
+
+/// Stores a new password hash and deletes every refresh token of the user.
+async fn set_password(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    hashed_password: String,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::HashedPassword, Expr::value(hashed_password))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The tokens a successful login returns.
+#[derive(Debug, Clone)]
+pub struct LoginTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// `POST /login/`. `client` is the caller's address, for the rate limit.
+pub async fn login(
+    state: &AppState,
+    email: &Email,
+    password: &Password,
+    client: Option<IpAddr>,
+) -> Result<LoginTokens, Error> {
+    state.login_limiter.check(email.as_str(), client)?;
+    let user = find_user_by_email(&state.db, email)
+        .await
+        .or_internal(LOGIN_ERROR)?;
+    let stored = user.as_ref().map(|u| u.hashed_password.clone());
+    let matches = password::verify(password.expose(), stored)
+        .await
+        .or_internal(LOGIN_ERROR)?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(Error::unauthorized("Invalid email or password.")),
+    };
+    if !user.is_active {
+        return Err(Error::forbidden("User account is not activated."));
+    }
+    let refresh = state
+        .tokens
+        .issue_refresh(user.id)
+        .or_internal(LOGIN_ERROR)?;
+    refresh_token::ActiveModel {
+        token: Set(refresh.token.clone()),
+        expires_at: Set(refresh.expires_at),
+        user_id: Set(user.id),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .or_internal(LOGIN_ERROR)?;
+    let access = state
+        .tokens
+        .issue_access(user.id)
+        .or_internal(LOGIN_ERROR)?;
+    Ok(LoginTokens {
+        access_token: access.token,
+        refresh_token: refresh.token,
+    })
+}
+
+/// Decodes a refresh token (400 with the token's fault) and finds its stored row (401).
+async fn stored_refresh_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(i32, refresh_token::Model), Error> {
+    let claims = state
+        .tokens
+        .decode_refresh(token)
+        .map_err(|e| Error::bad_request(e.to_string()))?;
+    let record = refresh_token::Entity::find()
+        .filter(refresh_token::Column::Token.eq(token))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Error::unauthorized("Refresh token not found."))?;
+    Ok((claims.user_id, record))
+}
+
+/// `POST /refresh/`: a new access token.
+pub async fn refresh(state: &AppState, token: &str) -> Result<String, Error> {
+    let (user_id, _) = stored_refresh_token(state, token).await?;
+    if user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::not_found("User not found."));
+    }
+    Ok(state
+        .tokens
+        .issue_access(user_id)
+        .or_internal(INTERNAL_ERROR)?
+        .token)
+}
+
+/// `POST /logout/`: the refresh token stops working. Its faults are those of `/refresh/`.
+pub async fn logout(state: &AppState, token: &str) -> Result<(), Error> {
+    let (_, record) = stored_refresh_token(state, token).await?;
+    refresh_token::Entity::delete_by_id(record.id)
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// `POST /password-change/`: the signed-in user's new password; every refresh token of theirs is
+/// revoked and a notice e-mailed. Guesses at the old password count against the login limit, so a
+/// stolen access token cannot be used to brute-force it.
+pub async fn change_password(
+    state: &AppState,
+    user_id: i32,
+    old_password: &str,
+    new_password: &Password,
+    client: Option<IpAddr>,
+) -> Result<(), Error> {
+    let user = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(|| Error::unauthorized("User not found or not active."))?;
+    state.login_limiter.check(&user.email, client)?;
+    let matches = password::verify(old_password, Some(user.hashed_password.clone()))
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    if !matches {
+        return Err(Error::bad_request("The old password is incorrect."));
+    }
+    let hashed_password = password::hash(new_password.expose())
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    let txn = state.db.begin().await?;
+    set_password(&txn, user.id, hashed_password).await?;
+    state
+        .mail
+        .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
+        .await
+        .or_internal(INTERNAL_ERROR)?;
+    txn.commit().await?;
+    state.mail.wake_worker();
+    Ok(())
+}
+
+/// Moves a user to another group (`theater users set-group`).
+pub async fn set_group(state: &AppState, email: &Email, group: Group) -> Result<(), Error> {
+    let group_id = group_id(&state.db, group).await?;
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::GroupId, Expr::value(group_id))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Email.eq(email.as_str()))
+        .exec(&state.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::not_found(format!("No user with the email {email}.")));
+    }
+    Ok(())
+}
+
+/// Deletes expired activation, password-reset and refresh tokens; returns how many.
+pub async fn delete_expired_tokens(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let activation = activation_token::Entity::delete_many()
+        .filter(activation_token::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let reset = password_reset_token::Entity::delete_many()
+        .filter(password_reset_token::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let refresh = refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    Ok(activation.rows_affected + reset.rows_affected + refresh.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_tokens_fit_their_column_and_differ() {
+        let a = random_token();
+        assert!(a.len() <= 64 && a.len() >= 43);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, random_token());
+    }
+}

@@ -1,0 +1,72 @@
+//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the hourly
+//! housekeeping (expired tokens, old sent mail, idle rate-limit keys). They stop with the server;
+//! tests drive the same functions directly.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::startup::AppState;
+
+/// How often housekeeping runs.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// How long sent mail stays in the outbox (for an operator asking "was it sent?").
+const KEEP_SENT_MAIL: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+/// How long shutdown waits for a job to finish what it is doing (an SMTP exchange, at worst).
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+pub struct BackgroundJobs {
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl BackgroundJobs {
+    pub fn spawn(state: &AppState) -> Self {
+        let shutdown = CancellationToken::new();
+        let tasks = vec![
+            tokio::spawn(crate::mail::outbox::run_worker(
+                state.db.clone(),
+                state.mail.clone(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(housekeeping(state.clone(), shutdown.clone())),
+        ];
+        Self { shutdown, tasks }
+    }
+
+    /// Asks every job to stop and waits for them (at most [`STOP_GRACE`]).
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let all = futures::future::join_all(self.tasks);
+        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+            tracing::warn!("background jobs did not stop in time");
+        }
+    }
+}
+
+/// Deletes expired tokens and old sent mail at start and then every hour, and lets the login limiter
+/// forget recovered keys, until `shutdown`.
+async fn housekeeping(state: AppState, shutdown: CancellationToken) {
+    let mut interval = tokio::time::interval(HOUSEKEEPING_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = interval.tick() => {}
+        }
+        let now = chrono::Utc::now();
+        match crate::accounts::service::delete_expired_tokens(&state.db, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired tokens deleted"),
+            Err(e) => tracing::error!("deleting expired tokens: {e}"),
+        }
+        if let Err(e) =
+            crate::mail::outbox::delete_sent_before(&state.db, now - KEEP_SENT_MAIL).await
+        {
+            tracing::error!("deleting old sent e-mail: {e}");
+        }
+        state.login_limiter.forget_idle();
+    }
+}
