@@ -5,13 +5,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement, Value,
+    sea_query::ArrayType,
+};
 
 use super::{parse::MovieRow, progress::Progress};
 use crate::movies::store::begin_write;
 
-/// Rows per statement. SQLite allows 32,766 bound values and PostgreSQL 65,535: movies bind 8 values
-/// each, links 2, lookups 2.
+/// Rows per statement. SQLite allows 32,766 bound values: movies bind 8 values each, links 2, lookups 1.
 const MOVIE_CHUNK: usize = 2_000;
 const LINK_CHUNK: usize = 10_000;
 const LOOKUP_CHUNK: usize = 10_000;
@@ -130,36 +132,87 @@ fn statement(txn: &DatabaseTransaction, sql: String, values: Vec<Value>) -> Stat
     Statement::from_sql_and_values(txn.get_database_backend(), sql, values)
 }
 
-/// `($1, $2), ($3, $4), …` for `rows` rows of `width` values, or `(?, ?), …` on SQLite: SQLite keeps
-/// named and numbered parameters (`$n`, `?n`) in a list that the driver scans once per bound value,
-/// which is quadratic in a statement with thousands of values; anonymous ones are bound in order.
-fn placeholders(txn: &DatabaseTransaction, rows: usize, width: usize) -> String {
-    let sigil = match txn.get_database_backend() {
-        sea_orm::DbBackend::Sqlite => '?',
-        _ => '$',
-    };
-    numbered(sigil, rows, width)
+/// One multi-row `INSERT`, built column by column. PostgreSQL gets one array per column
+/// (`INSERT … SELECT * FROM UNNEST($1::int4[], …)`): a handful of parameters whatever the row count,
+/// which it parses and plans far faster than thousands of `VALUES` tuples. SQLite gets `VALUES (?, ?),
+/// …` with anonymous placeholders: it keeps named and numbered ones (`$n`, `?n`) in a list that the
+/// driver scans once per bound value, which is quadratic in a statement with thousands of values.
+struct BulkInsert {
+    table: &'static str,
+    /// Column name and its PostgreSQL array type.
+    columns: Vec<(&'static str, &'static str)>,
+    values: Vec<Vec<Value>>,
 }
 
-fn numbered(sigil: char, rows: usize, width: usize) -> String {
-    let mut sql = String::with_capacity(rows * width * 7);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
+impl BulkInsert {
+    fn new(table: &'static str, columns: &[(&'static str, &'static str)]) -> Self {
+        Self {
+            table,
+            columns: columns.to_vec(),
+            values: vec![Vec::new(); columns.len()],
         }
-        sql.push('(');
-        for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push(sigil);
-            if sigil == '$' {
-                sql.push_str(&(r * width + c + 1).to_string());
-            }
-        }
-        sql.push(')');
     }
-    sql
+
+    fn push(&mut self, row: impl IntoIterator<Item = Value>) {
+        for (column, value) in self.values.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.values.first().map_or(0, Vec::len)
+    }
+
+    fn statement(self, backend: DbBackend, returning: &str) -> Statement {
+        let names: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
+        let returning = if returning.is_empty() {
+            String::new()
+        } else {
+            format!(" RETURNING {returning}")
+        };
+        let rows = self.rows();
+        match backend {
+            DbBackend::Postgres => {
+                let arrays: Vec<String> = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ty))| format!("${}::{ty}[]", i + 1))
+                    .collect();
+                let values: Vec<Value> = self
+                    .values
+                    .into_iter()
+                    .map(|column| {
+                        let ty = column.first().map_or(ArrayType::Int, Value::array_type);
+                        Value::Array(ty, Some(Box::new(column)))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) SELECT * FROM UNNEST({}){returning}",
+                    self.table,
+                    names.join(", "),
+                    arrays.join(", ")
+                );
+                Statement::from_sql_and_values(backend, sql, values)
+            }
+            _ => {
+                let width = self.columns.len();
+                let tuple = format!("({})", vec!["?"; width].join(", "));
+                let mut values = Vec::with_capacity(rows * width);
+                let mut columns: Vec<_> = self.values.into_iter().map(Vec::into_iter).collect();
+                for _ in 0..rows {
+                    values.extend(columns.iter_mut().filter_map(Iterator::next));
+                }
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES {}{returning}",
+                    self.table,
+                    names.join(", "),
+                    vec![tuple; rows].join(", ")
+                );
+                Statement::from_sql_and_values(backend, sql, values)
+            }
+        }
+    }
 }
 
 async fn existing_movies(txn: &DatabaseTransaction) -> Result<HashSet<(String, NaiveDate)>, DbErr> {
@@ -199,23 +252,21 @@ async fn ensure_countries(
         .collect();
     missing.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     missing.dedup();
-    for chunk in missing.chunks(LOOKUP_CHUNK) {
-        let values: Vec<Value> = chunk
-            .iter()
-            .flat_map(|c| {
-                [
-                    c.as_str().into(),
-                    c.english_name().map(str::to_owned).into(),
-                ]
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO countries (code, name) VALUES {} RETURNING code, id",
-            placeholders(txn, chunk.len(), 2)
-        );
-        for r in txn.query_all_raw(statement(txn, sql, values)).await? {
-            ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
-        }
+    // Few rows, and names may be NULL (which a PostgreSQL text array of this driver cannot carry):
+    // one row at a time.
+    for country in &missing {
+        let row = txn
+            .query_one_raw(statement(
+                txn,
+                "INSERT INTO countries (code, name) VALUES ($1, $2) RETURNING id".into(),
+                vec![
+                    country.as_str().into(),
+                    country.english_name().map(str::to_owned).into(),
+                ],
+            ))
+            .await?
+            .ok_or(DbErr::RecordNotInserted)?;
+        ids.insert(country.as_str().to_owned(), row.try_get_by_index(0)?);
     }
     Ok((ids, missing.len()))
 }
@@ -224,7 +275,7 @@ async fn ensure_countries(
 /// missing ones; also returns how many were created.
 async fn ensure_named<'a>(
     txn: &DatabaseTransaction,
-    table: &str,
+    table: &'static str,
     names: impl Iterator<Item = &'a String>,
 ) -> Result<(HashMap<String, i32>, usize), DbErr> {
     let mut ids: HashMap<String, i32> = HashMap::new();
@@ -242,12 +293,14 @@ async fn ensure_named<'a>(
     missing.sort_unstable();
     missing.dedup();
     for chunk in missing.chunks(LOOKUP_CHUNK) {
-        let values: Vec<Value> = chunk.iter().map(|n| n.as_str().into()).collect();
-        let sql = format!(
-            "INSERT INTO {table} (name) VALUES {} RETURNING name, id",
-            placeholders(txn, chunk.len(), 1)
-        );
-        for r in txn.query_all_raw(statement(txn, sql, values)).await? {
+        let mut insert = BulkInsert::new(table, &[("name", "varchar")]);
+        for name in chunk {
+            insert.push([name.as_str().into()]);
+        }
+        for r in txn
+            .query_all_raw(insert.statement(txn.get_database_backend(), "name, id"))
+            .await?
+        {
             ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
         }
     }
@@ -260,13 +313,25 @@ async fn insert_movies(
     countries: &HashMap<String, i32>,
     ids: &mut HashMap<(String, NaiveDate), i32>,
 ) -> Result<(), DbErr> {
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 8);
+    let mut insert = BulkInsert::new(
+        "movies",
+        &[
+            ("name", "varchar"),
+            ("date", "date"),
+            ("score", "float8"),
+            ("overview", "text"),
+            ("status", "varchar"),
+            ("budget", "numeric"),
+            ("revenue", "float8"),
+            ("country_id", "int4"),
+        ],
+    );
     for row in rows {
         let country = countries
             .get(row.country.as_str())
             .copied()
             .ok_or_else(|| DbErr::Custom(format!("no id for country {}", row.country.as_str())))?;
-        values.extend([
+        insert.push([
             row.name.as_str().into(),
             row.date.into(),
             row.score.into(),
@@ -277,12 +342,10 @@ async fn insert_movies(
             country.into(),
         ]);
     }
-    let sql = format!(
-        "INSERT INTO movies (name, date, score, overview, status, budget, revenue, country_id) \
-         VALUES {} RETURNING name, date, id",
-        placeholders(txn, rows.len(), 8)
-    );
-    for r in txn.query_all_raw(statement(txn, sql, values)).await? {
+    for r in txn
+        .query_all_raw(insert.statement(txn.get_database_backend(), "name, date, id"))
+        .await?
+    {
         ids.insert(
             (r.try_get_by_index(0)?, r.try_get_by_index(1)?),
             r.try_get_by_index(2)?,
@@ -293,29 +356,61 @@ async fn insert_movies(
 
 async fn insert_links(
     txn: &DatabaseTransaction,
-    table: &str,
-    column: &str,
+    table: &'static str,
+    column: &'static str,
     pairs: &[(i32, i32)],
 ) -> Result<(), DbErr> {
-    let values: Vec<Value> = pairs
-        .iter()
-        .flat_map(|&(movie, other)| [movie.into(), other.into()])
-        .collect();
-    let sql = format!(
-        "INSERT INTO {table} (movie_id, {column}) VALUES {}",
-        placeholders(txn, pairs.len(), 2)
-    );
-    txn.execute_raw(statement(txn, sql, values)).await?;
+    let mut insert = BulkInsert::new(table, &[("movie_id", "int4"), (column, "int4")]);
+    for &(movie, other) in pairs {
+        insert.push([movie.into(), other.into()]);
+    }
+    txn.execute_raw(insert.statement(txn.get_database_backend(), ""))
+        .await?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::numbered;
+    use super::*;
+
+    fn two_rows() -> BulkInsert {
+        let mut insert = BulkInsert::new("t", &[("a", "int4"), ("b", "varchar")]);
+        insert.push([1.into(), "x".into()]);
+        insert.push([2.into(), "y".into()]);
+        insert
+    }
 
     #[test]
-    fn placeholders_number_rows_and_columns() {
-        assert_eq!(numbered('$', 2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(numbered('?', 2, 1), "(?), (?)");
+    fn sqlite_gets_anonymous_placeholders_row_by_row() {
+        let statement = two_rows().statement(DbBackend::Sqlite, "a");
+        assert_eq!(
+            statement.sql,
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) RETURNING a"
+        );
+        assert_eq!(
+            statement.values.unwrap().0,
+            vec![
+                Value::from(1),
+                Value::from("x"),
+                Value::from(2),
+                Value::from("y")
+            ]
+        );
+    }
+
+    #[test]
+    fn postgres_gets_one_array_per_column() {
+        let statement = two_rows().statement(DbBackend::Postgres, "");
+        assert_eq!(
+            statement.sql,
+            "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int4[], $2::varchar[])"
+        );
+        assert_eq!(
+            statement.values.unwrap().0,
+            vec![
+                Value::from(vec![1, 2]),
+                Value::from(vec!["x".to_owned(), "y".to_owned()])
+            ]
+        );
     }
 }
