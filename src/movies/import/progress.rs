@@ -94,6 +94,8 @@ impl Progress {
             && let Some(bar) = slot.take()
         {
             bar.finish();
+            // The finished bar stays on its line; the next phase starts below it.
+            eprintln!();
         }
     }
 }
