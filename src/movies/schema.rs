@@ -144,10 +144,11 @@ impl FromFields for ListQuery {
         let search = text_filter(f, "search");
         let genre = text_filter(f, "genre");
         let actor = text_filter(f, "actor");
-        let country = match f.raw("country").and_then(Value::as_str).map(str::trim) {
-            Some("") => None,
-            _ => f.optional::<CountryCode>("country"),
-        };
+        let country = text_filter(f, "country").and_then(|code| {
+            CountryCode::parse(&code)
+                .map_err(|invalid| f.reject("country", invalid))
+                .ok()
+        });
         let year = f.optional::<Year>("year");
         let min_score = f.optional::<f64>("min_score");
         let sort = f.with_default("sort", Sort::default());
@@ -397,7 +398,7 @@ mod tests {
         let q = query(&[
             ("sort", "-score"),
             ("search", "  war "),
-            ("country", "us"),
+            ("country", " us "),
             ("genre", ""),
             ("year", "2023"),
             ("min_score", "7.5"),
@@ -413,6 +414,11 @@ mod tests {
                 ("sort", "-score".to_owned()),
             ]
         );
+        let Err(Error::Validation(errors)) = query(&[("country", "abcd")]) else {
+            panic!("expected a 422")
+        };
+        assert_eq!(errors[0].loc, [json!("query"), json!("country")]);
+        assert_eq!(errors[0].kind, "string_too_long");
         let Err(Error::Validation(errors)) = query(&[("sort", "best"), ("per_page", "0")]) else {
             panic!("expected a 422")
         };
