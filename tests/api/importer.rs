@@ -1,1 +1,496 @@
-//! Filled in by the importer work.
+//! `theater seed`: the importer's rules, on SQLite and PostgreSQL. The shared IMDb samples are used
+//! when `../shared/data` is present (skipped with a printed reason otherwise); every rule also has an
+//! inline CSV of its own.
+
+use std::path::PathBuf;
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use theater::movies::import::{
+    ImportError, ImportReport, ParseError, Progress, import, write_synthetic_csv,
+};
+
+use crate::{
+    db_tests,
+    helpers::{Backend, TestApp, json, spawn_app},
+};
+
+const HEADER: &str =
+    "names,date_x,score,genre,overview,crew,orig_title,status,orig_lang,budget_x,revenue,country\n";
+
+fn shared_sample(name: &str) -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            eprintln!("skipped: {} is not available ({e})", path.display());
+            None
+        }
+    }
+}
+
+impl TestApp {
+    async fn import(&self, csv: &str) -> Result<ImportReport, ImportError> {
+        import(&self.db, csv.as_bytes(), &Progress::Silent).await
+    }
+
+    async fn scalar(&self, sql: &str) -> Value {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .unwrap();
+        let values: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                r.try_get_by_index::<String>(0)
+                    .map(Value::from)
+                    .or_else(|_| r.try_get_by_index::<i64>(0).map(Value::from))
+                    .or_else(|_| r.try_get_by_index::<i32>(0).map(Value::from))
+                    .or_else(|_| r.try_get_by_index::<Option<String>>(0).map(Value::from))
+                    .unwrap()
+            })
+            .collect();
+        Value::from(values)
+    }
+
+    async fn table_counts(&self) -> Value {
+        let mut counts = serde_json::Map::new();
+        for table in [
+            "movies",
+            "genres",
+            "actors",
+            "languages",
+            "countries",
+            "movies_genres",
+            "actors_movies",
+            "movies_languages",
+        ] {
+            let count = self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await;
+            counts.insert(table.into(), count[0].clone());
+        }
+        Value::Object(counts)
+    }
+
+    /// The movie's detail through the API, found by name.
+    async fn detail_by_name(&self, name: &str) -> Value {
+        let id = self
+            .scalar(&format!(
+                "SELECT id FROM movies WHERE name = '{}'",
+                name.replace('\'', "''")
+            ))
+            .await;
+        let (status, detail) = json(
+            self.get(&format!("/api/v1/theater/movies/{}/", id[0]))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {detail}");
+        detail
+    }
+}
+
+fn names(list: &Value) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn shared_preprocessed_sample_loads(backend: Backend) {
+    let Some(csv) = shared_sample("imdb_movies_sample_preprocessed.csv") else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let report = app.import(&csv).await.unwrap();
+    assert_eq!(report.added.movies, 24);
+    assert_eq!(report.duplicates, 0);
+    assert_eq!(report.added.countries, 6);
+    assert_eq!(report.added.languages, 4);
+    let counts = app.table_counts().await;
+    assert_eq!(counts["movies"], 24);
+    assert_eq!(counts["countries"], 6);
+
+    let creed = app.detail_by_name("Creed III").await;
+    assert_eq!(creed["date"], "2023-03-02");
+    assert_eq!(creed["score"], json!(73.0));
+    assert_eq!(creed["budget"], json!(75000000.0));
+    assert_eq!(creed["revenue"], json!(271616668.0));
+    assert_eq!(creed["status"], "Released");
+    assert_eq!(
+        creed["country"],
+        json!({"id": creed["country"]["id"], "code": "AU", "name": "Australia"})
+    );
+    assert_eq!(names(&creed["genres"]), ["Action", "Drama"]);
+    assert_eq!(names(&creed["languages"]), ["English"]);
+    assert!(names(&creed["actors"]).contains(&"MichaelB.Jordan".to_owned()));
+    assert_eq!(creed["actors"].as_array().unwrap().len(), 18);
+    let mummies = app.detail_by_name("Mummies").await;
+    assert_eq!(names(&mummies["languages"]), ["Castilian", "Spanish"]);
+    let passion = app.detail_by_name("The Passion of the Christ").await;
+    assert_eq!(passion["date"], "2004-02-25");
+
+    // The raw sample holds the same movies: nothing is added, and the report says so.
+    let Some(raw) = shared_sample("imdb_movies_sample_raw.csv") else {
+        return;
+    };
+    let report = app.import(&raw).await.unwrap();
+    assert_eq!(report.added.movies, 0);
+    assert_eq!(report.added.already_present, 6);
+    assert_eq!(report.duplicates, 1);
+    assert!(report.to_string().starts_with("Nothing to add"), "{report}");
+    assert_eq!(app.table_counts().await, counts);
+}
+
+async fn shared_raw_sample_keeps_actors_only(backend: Backend) {
+    let Some(csv) = shared_sample("imdb_movies_sample_raw.csv") else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let report = app.import(&csv).await.unwrap();
+    assert_eq!(report.added.movies, 6);
+    assert_eq!(report.duplicates, 1);
+    let creed = app.detail_by_name("Creed III").await;
+    assert_eq!(
+        names(&creed["actors"]),
+        [
+            "Jonathan Majors",
+            "Michael B. Jordan",
+            "Phylicia Rashād",
+            "Tessa Thompson",
+            "Wood Harris"
+        ]
+    );
+    // The first of the duplicate rows is the one kept.
+    assert!(
+        creed["overview"]
+            .as_str()
+            .unwrap()
+            .starts_with("After dominating")
+    );
+    assert_eq!(creed["date"], "2023-03-02");
+    assert_eq!(creed["status"], "Released");
+    let exorcist = app.detail_by_name("The Exorcist").await;
+    // "María Evoli, Ofelia, Diana Bracho, , Tina Romero, Julia": an empty role is still a role.
+    assert_eq!(
+        names(&exorcist["actors"]),
+        ["Diana Bracho", "María Evoli", "Tina Romero"]
+    );
+    assert_eq!(names(&exorcist["languages"]), ["Castilian", "Spanish"]);
+    assert_eq!(exorcist["country"]["name"], "Mexico");
+    let gold = app.detail_by_name("Gold Run").await;
+    assert_eq!(gold["revenue"], json!(420430064.8));
+    assert_eq!(names(&gold["languages"]), ["Norwegian"]);
+}
+
+async fn both_dialects_and_header_variants_give_the_same_catalog(backend: Backend) {
+    let raw = format!(
+        "{HEADER}Creed III,03/02/2023 ,73.0,\"Drama,\u{a0}Action\",\" The fight. \",\"Michael B. Jordan, Adonis Creed, Tessa Thompson, Bianca Taylor\",Creed III, Released,\" Spanish, Castilian\",75000000.0,271616668.0,AU\n"
+    );
+    let preprocessed = "name,date,score,genre,overview,crew,orig_title,status,orig_lang,budget,revenue,country\n\
+        Creed III,2023-03-02,73.0,\"Drama,Action\",The fight.,\"Michael B. Jordan,Tessa Thompson\",Creed III,Released,\"Spanish,Castilian\",75000000.0,271616668.0,au\n";
+    let reordered = "country,revenue,budget_x,orig_lang,status,crew,overview,genre,score,date_x,names\n\
+        AU,271616668.0,75000000.0,\"Spanish,Castilian\",Released,\"Michael B. Jordan,Tessa Thompson\",The fight.,\"Drama,Action\",73.0,2023-03-02,Creed III\n";
+    let mut details = Vec::new();
+    for csv in [raw.as_str(), preprocessed, reordered] {
+        let app = spawn_app(backend.clone()).await;
+        let report = app.import(csv).await.unwrap();
+        assert_eq!(report.added.movies, 1, "{csv}");
+        let mut detail = app.detail_by_name("Creed III").await;
+        for list in ["genres", "actors", "languages"] {
+            detail[list] = json!(names(&detail[list]));
+        }
+        details.push(detail);
+    }
+    assert_eq!(details[0], details[1]);
+    assert_eq!(details[1], details[2]);
+    assert_eq!(details[0]["overview"], "The fight.");
+    assert_eq!(details[0]["genres"], json!(["Action", "Drama"]));
+    assert_eq!(
+        details[0]["actors"],
+        json!(["Michael B. Jordan", "Tessa Thompson"])
+    );
+    assert_eq!(details[0]["languages"], json!(["Castilian", "Spanish"]));
+}
+
+async fn later_duplicates_are_dropped(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let csv = format!(
+        "{HEADER}Twice,2020-01-01,50.0,Drama,first,A,Twice,Released,English,1.0,1.0,US\n\
+         Other,2020-01-01,50.0,Drama,other,B,Other,Released,English,1.0,1.0,US\n\
+         Twice ,2020-01-01,99.0,Comedy,second,C,Twice,Released,French,2.0,2.0,FR\n\
+         Twice,2020-01-02,50.0,Drama,another day,A,Twice,Released,English,1.0,1.0,US\n"
+    );
+    let report = app.import(&csv).await.unwrap();
+    assert_eq!((report.added.movies, report.duplicates), (3, 1));
+    assert!(report.to_string().contains("1 later duplicate rows"));
+    let overviews = app
+        .scalar("SELECT overview FROM movies WHERE name = 'Twice' ORDER BY date")
+        .await;
+    assert_eq!(overviews, json!(["first", "another day"]));
+    // The dropped row's genre, language and country were not created.
+    assert_eq!(
+        app.scalar("SELECT name FROM genres").await,
+        json!(["Drama"])
+    );
+    assert_eq!(
+        app.scalar("SELECT code FROM countries").await,
+        json!(["US"])
+    );
+}
+
+async fn bad_rows_abort_with_line_numbers_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.import(&format!(
+        "{HEADER}Before,2020-01-01,50.0,Drama,o,A,Before,Released,English,1.0,1.0,US\n"
+    ))
+    .await
+    .unwrap();
+    let before = app.table_counts().await;
+    let csv = format!(
+        "{HEADER}Fine,2021-01-01,50.0,Horror,o,New Actor,Fine,Released,Klingon,1.0,1.0,ZZ\n\
+         \"Two\nlines\",2021-01-01,101.0,Drama,o,A,T,Released,English,1.0,1.0,US\n\
+         Rumor,2021-01-01,50.0,Drama,o,A,R,Rumored,English,1.0,1.0,US\n\
+         Broke,2021-01-01,50.0,Drama,o,A,B,Released,English,-1.0,1.0,US\n\
+         Loss,2021-01-01,50.0,Drama,o,A,L,Released,English,1.0,-1.0,US\n\
+         Where,2021-01-01,50.0,Drama,o,A,W,Released,English,1.0,1.0,USAX\n\
+         When,13/45/2021,50.0,Drama,o,A,W,Released,English,1.0,1.0,US\n\
+         Score,2021-01-01,high,Drama,o,A,S,Released,English,1.0,1.0,US\n\
+         Short,2021-01-01,50.0\n"
+    );
+    let Err(ImportError::Parse(ParseError::BadRows(rows))) = app.import(&csv).await else {
+        panic!("expected bad rows");
+    };
+    let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [3, 5, 6, 7, 8, 9, 10, 11]);
+    let reasons: Vec<&str> = rows.iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons[0].starts_with("score: 101.0"), "{}", reasons[0]);
+    assert!(reasons[0].contains("Input should be less than or equal to 100"));
+    assert!(
+        reasons[1].starts_with("status: \"Rumored\""),
+        "{}",
+        reasons[1]
+    );
+    assert!(reasons[2].starts_with("budget_x: -1.0"), "{}", reasons[2]);
+    assert!(reasons[3].starts_with("revenue: -1.0"), "{}", reasons[3]);
+    assert!(
+        reasons[4].starts_with("country: \"USAX\""),
+        "{}",
+        reasons[4]
+    );
+    assert!(
+        reasons[5].starts_with("date_x: \"13/45/2021\""),
+        "{}",
+        reasons[5]
+    );
+    assert!(reasons[6].starts_with("score: \"high\""), "{}", reasons[6]);
+    assert!(reasons[7].contains("3 fields"), "{}", reasons[7]);
+    let message = ImportError::Parse(ParseError::BadRows(rows)).to_string();
+    assert!(message.starts_with("8 bad rows; nothing was imported:\n  line 3: score"));
+    assert_eq!(app.table_counts().await, before);
+}
+
+async fn a_second_run_adds_nothing_and_says_so(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let csv = format!(
+        "{HEADER}One,2020-01-01,50.0,\"Drama,War\",o,\"A,B\",One,Released,English,1.0,1.0,US\n\
+         Two,2020-01-01,50.0,Drama,o,\"B,C\",Two,Post Production,English,1.0,1.0,XK\n"
+    );
+    let first = app.import(&csv).await.unwrap();
+    assert_eq!(first.added.movies, 2);
+    assert_eq!(
+        (
+            first.added.genres,
+            first.added.actors,
+            first.added.languages,
+            first.added.countries
+        ),
+        (2, 3, 1, 2)
+    );
+    let counts = app.table_counts().await;
+    let second = app.import(&csv).await.unwrap();
+    assert_eq!(second.added.movies, 0);
+    assert_eq!(second.added.already_present, 2);
+    assert_eq!(
+        second.to_string().split(" (").next().unwrap(),
+        "Nothing to add: all 2 movies of the input are already in the catalog"
+    );
+    assert_eq!(app.table_counts().await, counts);
+    // A file that overlaps adds only what is new, reusing existing rows.
+    let more = format!(
+        "{HEADER}Two,2020-01-01,50.0,Drama,o,C,Two,Released,English,1.0,1.0,XK\n\
+         Three,2020-01-01,50.0,Drama,o,\"C,D\",Three,In Production,English,1.0,1.0,US\n"
+    );
+    let third = app.import(&more).await.unwrap();
+    assert_eq!((third.added.movies, third.added.already_present), (1, 1));
+    assert_eq!((third.added.actors, third.added.genres), (1, 0));
+    // Codes outside ISO 3166 keep no name.
+    assert_eq!(
+        app.scalar("SELECT name FROM countries WHERE code = 'XK'")
+            .await,
+        json!([null])
+    );
+    assert_eq!(
+        app.scalar("SELECT name FROM countries WHERE code = 'US'")
+            .await,
+        json!(["United States of America"])
+    );
+}
+
+async fn imported_rows_share_lookups_with_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.import(&format!(
+        "{HEADER}Imported,2020-01-01,50.0,Science Fiction,o,Tom Cruise,I,Released,English,1.0,1.0,US\n"
+    ))
+    .await
+    .unwrap();
+    let (status, created) = json(
+        app.post_json(
+            "/api/v1/theater/movies/",
+            &json!({"name": "Posted", "date": "2021-01-01", "score": 1, "overview": "o",
+                    "status": "Released", "budget": 1, "revenue": 1, "country": "us",
+                    "genres": ["science fiction"], "actors": ["tom cruise"], "languages": ["english"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["country"]["name"], "United States of America");
+    let counts = app.table_counts().await;
+    assert_eq!(
+        (
+            &counts["genres"],
+            &counts["actors"],
+            &counts["languages"],
+            &counts["countries"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1))
+    );
+}
+
+async fn synthetic_catalogs_are_deterministic_and_load(backend: Backend) {
+    let generate = |n, seed| {
+        let mut out = Vec::new();
+        write_synthetic_csv(n, seed, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let csv = generate(400, 9);
+    assert_eq!(csv, generate(400, 9));
+    assert_ne!(csv, generate(400, 10));
+    assert!(csv.starts_with(HEADER));
+
+    let app = spawn_app(backend).await;
+    let report = app.import(&csv).await.unwrap();
+    assert_eq!(report.added.movies, 400);
+    assert_eq!(report.duplicates, 0);
+    assert!(report.added.genres > 10 && report.added.actors > 500);
+    let (status, page) = json(app.get("/api/v1/theater/movies/?per_page=20").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["total_items"], 400);
+    assert_eq!(page["total_pages"], 20);
+    let first = &page["movies"][0];
+    let (status, detail) = json(
+        app.get(&format!("/api/v1/theater/movies/{}/", first["id"]))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["name"], first["name"]);
+    assert!(!detail["genres"].as_array().unwrap().is_empty());
+    assert!(!detail["actors"].as_array().unwrap().is_empty());
+    // Loading the same catalog again adds nothing.
+    assert_eq!(app.import(&csv).await.unwrap().added.movies, 0);
+}
+
+db_tests!(
+    shared_preprocessed_sample_loads,
+    shared_raw_sample_keeps_actors_only,
+    both_dialects_and_header_variants_give_the_same_catalog,
+    later_duplicates_are_dropped,
+    bad_rows_abort_with_line_numbers_and_change_nothing,
+    a_second_run_adds_nothing_and_says_so,
+    imported_rows_share_lookups_with_the_api,
+    synthetic_catalogs_are_deterministic_and_load,
+);
+
+/// The command itself: `--synthetic N PATH` writes the file, `seed PATH` loads it, `--synthetic N`
+/// loads directly (SQLite file; the logic is shared with the tests above).
+#[tokio::test]
+async fn seed_command_writes_and_loads() {
+    use theater::{cli::SeedArgs, config::Config};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/seed.db", dir.path().display());
+    let data_dir = dir.path().display().to_string();
+    let config = || {
+        Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(url.clone()),
+            "DATA_DIR" => Some(data_dir.clone()),
+            _ => None,
+        })
+        .unwrap()
+    };
+    let path = dir.path().join("synthetic.csv");
+    theater::movies::import::seed_command(
+        config(),
+        SeedArgs {
+            path: Some(path.clone()),
+            synthetic: Some(30),
+            seed: 5,
+        },
+    )
+    .await
+    .unwrap();
+    let mut expected = Vec::new();
+    write_synthetic_csv(30, 5, &mut expected).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+
+    theater::movies::import::seed_command(
+        config(),
+        SeedArgs {
+            path: Some(path),
+            synthetic: None,
+            seed: 42,
+        },
+    )
+    .await
+    .unwrap();
+    theater::movies::import::seed_command(
+        config(),
+        SeedArgs {
+            path: None,
+            synthetic: Some(10),
+            seed: 6,
+        },
+    )
+    .await
+    .unwrap();
+    let db = theater::db::connect(&url, 1).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM movies",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 40);
+
+    let missing = theater::movies::import::seed_command(
+        config(),
+        SeedArgs {
+            path: Some(dir.path().join("nope.csv")),
+            synthetic: None,
+            seed: 42,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(missing.to_string().contains("nope.csv"), "{missing}");
+}

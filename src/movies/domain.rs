@@ -1,0 +1,582 @@
+//! The catalog's value types. Each parses raw input once, with the 422 texts pydantic gave the
+//! original's fields (`Field(ge=0, le=100)`, `max_length=255`, the status enum, the date validator), and
+//! also enforces the column limits the original left to the database (3-character country codes,
+//! `numeric(15,2)` budgets), so such input is a 422 rather than a database error.
+
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use rust_decimal::{Decimal, RoundingStrategy, prelude::ToPrimitive};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::validation::{FromInput, Invalid, bounded_int};
+
+use super::text::python_title;
+
+/// Width of `movies.name`, `genres.name`, `actors.name`, `languages.name`, `countries.name`.
+pub const NAME_MAX_CHARS: usize = 255;
+/// Width of `countries.code`.
+pub const COUNTRY_CODE_MAX_CHARS: usize = 3;
+/// `numeric(15,2)` holds values below 10^13.
+const BUDGET_LIMIT: i64 = 10_000_000_000_000;
+
+fn string_too_long(max: usize) -> Invalid {
+    let unit = if max == 1 { "character" } else { "characters" };
+    Invalid::new(
+        "string_too_long",
+        format!("String should have at most {max} {unit}"),
+    )
+    .with_ctx(json!({ "max_length": max }))
+}
+
+fn string_too_short(min: usize) -> Invalid {
+    let unit = if min == 1 { "character" } else { "characters" };
+    Invalid::new(
+        "string_too_short",
+        format!("String should have at least {min} {unit}"),
+    )
+    .with_ctx(json!({ "min_length": min }))
+}
+
+/// `Released`, `Post Production` or `In Production` (the `movies.status` check constraint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum MovieStatus {
+    Released,
+    #[serde(rename = "Post Production")]
+    PostProduction,
+    #[serde(rename = "In Production")]
+    InProduction,
+}
+
+impl MovieStatus {
+    pub const ALL: [MovieStatus; 3] = [
+        MovieStatus::Released,
+        MovieStatus::PostProduction,
+        MovieStatus::InProduction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Released => "Released",
+            Self::PostProduction => "Post Production",
+            Self::InProduction => "In Production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl FromInput for MovieStatus {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        const EXPECTED: &str = "'Released', 'Post Production' or 'In Production'";
+        value.as_str().and_then(Self::parse).ok_or_else(|| {
+            Invalid::new("enum", format!("Input should be {EXPECTED}"))
+                .with_ctx(json!({ "expected": EXPECTED }))
+        })
+    }
+}
+
+/// A movie title: at most 255 characters (pydantic's `max_length=255`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovieName(String);
+
+impl MovieName {
+    pub fn parse(s: String) -> Result<Self, Invalid> {
+        if s.chars().count() > NAME_MAX_CHARS {
+            return Err(string_too_long(NAME_MAX_CHARS));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl FromInput for MovieName {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        Self::parse(String::from_input(value)?)
+    }
+}
+
+/// A release date whose year is at most next year (the original's `validate_date`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReleaseDate(NaiveDate);
+
+impl ReleaseDate {
+    pub fn parse(date: NaiveDate) -> Result<Self, Invalid> {
+        let limit = Utc::now().year() + 1;
+        if date.year() > limit {
+            return Err(Invalid::value_error(format!(
+                "The year in 'date' cannot be greater than {limit}."
+            )));
+        }
+        Ok(Self(date))
+    }
+
+    pub fn get(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl FromInput for ReleaseDate {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        Self::parse(NaiveDate::from_input(value)?)
+    }
+}
+
+/// A finite number in `[min, max]` with pydantic's bound errors.
+fn bounded_f64(value: &Value, min: Option<i64>, max: Option<i64>) -> Result<f64, Invalid> {
+    let n = f64::from_input(value)?;
+    check_bounds(n, min, max)
+}
+
+fn check_bounds(n: f64, min: Option<i64>, max: Option<i64>) -> Result<f64, Invalid> {
+    if let Some(min) = min.filter(|&m| n < m as f64) {
+        return Err(Invalid::ge(min));
+    }
+    if let Some(max) = max.filter(|&m| n > m as f64) {
+        return Err(Invalid::le(max));
+    }
+    Ok(n)
+}
+
+/// `score`: 0 to 100.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score(f64);
+
+impl Score {
+    pub fn parse(n: f64) -> Result<Self, Invalid> {
+        check_bounds(n, Some(0), Some(100)).map(Self)
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl FromInput for Score {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        bounded_f64(value, Some(0), Some(100)).map(Self)
+    }
+}
+
+/// `revenue`: not negative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Revenue(f64);
+
+impl Revenue {
+    pub fn parse(n: f64) -> Result<Self, Invalid> {
+        check_bounds(n, Some(0), None).map(Self)
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl FromInput for Revenue {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        bounded_f64(value, Some(0), None).map(Self)
+    }
+}
+
+/// `budget`: not negative, stored as `numeric(15,2)`. Rounded to cents here, half away from zero as
+/// PostgreSQL rounds, so SQLite (which stores what it is given) keeps the same value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget(Decimal);
+
+impl Budget {
+    pub fn parse(n: f64) -> Result<Self, Invalid> {
+        let n = check_bounds(n, Some(0), None)?;
+        let too_large = || {
+            Invalid::new(
+                "less_than",
+                format!("Input should be less than {BUDGET_LIMIT}"),
+            )
+            .with_ctx(json!({ "lt": BUDGET_LIMIT }))
+        };
+        // Through the shortest decimal text of the float, as the original's driver sent it: 1.005
+        // is "1.005" (rounded to 1.01), not the binary 1.00499999... .
+        let decimal = match Decimal::from_str(&n.to_string()) {
+            Ok(d) => d,
+            // More fractional digits than a Decimal holds: a value far below one cent.
+            Err(_) if n < 1.0 => Decimal::ZERO,
+            Err(_) => return Err(too_large()),
+        }
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        if decimal >= Decimal::from(BUDGET_LIMIT) {
+            return Err(too_large());
+        }
+        Ok(Self(decimal.normalize()))
+    }
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+
+    /// The JSON number the original rendered (its schema declared `budget: float`).
+    pub fn as_f64(self) -> f64 {
+        self.0.to_f64().unwrap_or_default()
+    }
+}
+
+impl FromInput for Budget {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        Self::parse(f64::from_input(value)?)
+    }
+}
+
+/// A country code, upper-cased (the original's `value.upper()`), 1 to 3 characters so that it fits
+/// `countries.code`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let code = s.to_uppercase();
+        let len = code.chars().count();
+        if len == 0 {
+            return Err(string_too_short(1));
+        }
+        if len > COUNTRY_CODE_MAX_CHARS {
+            return Err(string_too_long(COUNTRY_CODE_MAX_CHARS));
+        }
+        Ok(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The English short name of an ISO 3166-1 alpha-2 code, `None` for codes the standard lacks.
+    pub fn english_name(&self) -> Option<&'static str> {
+        rust_iso3166::from_alpha2(&self.0).map(|c| c.name)
+    }
+}
+
+impl FromInput for CountryCode {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::String(s) => Self::parse(s),
+            _ => Err(Invalid::new(
+                "string_type",
+                "Input should be a valid string",
+            )),
+        }
+    }
+}
+
+/// A genre, actor or language name, title-cased as the original's `item.title()`, at most 255
+/// characters after title-casing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LookupName(String);
+
+impl LookupName {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let titled = python_title(s);
+        if titled.chars().count() > NAME_MAX_CHARS {
+            return Err(string_too_long(NAME_MAX_CHARS));
+        }
+        Ok(Self(titled))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl FromInput for LookupName {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::String(s) => Self::parse(s),
+            _ => Err(Invalid::new(
+                "string_type",
+                "Input should be a valid string",
+            )),
+        }
+    }
+}
+
+/// `page`: 1 or more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page(i64);
+
+impl Page {
+    pub const FIRST: Page = Page(1);
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl FromInput for Page {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        bounded_int(value, Some(1), None).map(Self)
+    }
+}
+
+/// `per_page`: 1 to 20.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerPage(i64);
+
+impl PerPage {
+    pub const DEFAULT: PerPage = PerPage(10);
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl FromInput for PerPage {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        bounded_int(value, Some(1), Some(20)).map(Self)
+    }
+}
+
+/// A `{movie_id}` path segment: any integer is valid input (a 404 answers ids no row can have),
+/// anything else is pydantic's `int_parsing`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MovieId(i64);
+
+impl MovieId {
+    /// The id as the `movies.id` column type, `None` when no row can have it.
+    pub fn as_i32(self) -> Option<i32> {
+        i32::try_from(self.0).ok()
+    }
+}
+
+impl FromInput for MovieId {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        i64::from_input(value).map(Self)
+    }
+}
+
+/// A release year filter: 1 to 9999 (the range of a `date`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Year(i32);
+
+impl Year {
+    pub fn get(self) -> i32 {
+        self.0
+    }
+
+    /// `[January 1st of this year, January 1st of the next)`.
+    pub fn range(self) -> (NaiveDate, NaiveDate) {
+        let start = NaiveDate::from_ymd_opt(self.0, 1, 1).unwrap_or(NaiveDate::MIN);
+        let end = NaiveDate::from_ymd_opt(self.0 + 1, 1, 1).unwrap_or(NaiveDate::MAX);
+        (start, end)
+    }
+}
+
+impl FromInput for Year {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        let n = bounded_int(value, Some(1), Some(9999))?;
+        i32::try_from(n).map(Self).map_err(|_| Invalid::le(9999))
+    }
+}
+
+/// The catalog's orderings; `-` means descending. Every ordering ends with the id so pages are stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Sort {
+    Id,
+    #[default]
+    IdDesc,
+    Name,
+    NameDesc,
+    Date,
+    DateDesc,
+    Score,
+    ScoreDesc,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 8] = [
+        Sort::Id,
+        Sort::IdDesc,
+        Sort::Name,
+        Sort::NameDesc,
+        Sort::Date,
+        Sort::DateDesc,
+        Sort::Score,
+        Sort::ScoreDesc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::IdDesc => "-id",
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+            Self::Date => "date",
+            Self::DateDesc => "-date",
+            Self::Score => "score",
+            Self::ScoreDesc => "-score",
+        }
+    }
+
+    /// The SQL `ORDER BY` list over `movies m`.
+    pub fn order_by(self) -> &'static str {
+        match self {
+            Self::Id => "m.id ASC",
+            Self::IdDesc => "m.id DESC",
+            Self::Name => "m.name ASC, m.id DESC",
+            Self::NameDesc => "m.name DESC, m.id DESC",
+            Self::Date => "m.date ASC, m.id DESC",
+            Self::DateDesc => "m.date DESC, m.id DESC",
+            Self::Score => "m.score ASC, m.id DESC",
+            Self::ScoreDesc => "m.score DESC, m.id DESC",
+        }
+    }
+}
+
+impl FromInput for Sort {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        const EXPECTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'";
+        value
+            .as_str()
+            .and_then(|s| Self::ALL.into_iter().find(|v| v.as_str() == s))
+            .ok_or_else(|| {
+                Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
+                    .with_ctx(json!({ "expected": EXPECTED }))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_the_pydantic_enum() {
+        assert_eq!(
+            MovieStatus::from_input(&json!("Post Production")),
+            Ok(MovieStatus::PostProduction)
+        );
+        let e = MovieStatus::from_input(&json!("released")).unwrap_err();
+        assert_eq!(e.kind, "enum");
+        assert_eq!(
+            e.msg,
+            "Input should be 'Released', 'Post Production' or 'In Production'"
+        );
+        assert_eq!(MovieStatus::from_input(&json!(1)).unwrap_err().kind, "enum");
+    }
+
+    #[test]
+    fn country_codes_are_upper_cased_and_fit_the_column() {
+        assert_eq!(CountryCode::parse("us").unwrap().as_str(), "US");
+        assert_eq!(CountryCode::parse("gbr").unwrap().as_str(), "GBR");
+        let e = CountryCode::parse("usa1").unwrap_err();
+        assert_eq!(
+            (e.kind.as_ref(), e.msg.as_str()),
+            ("string_too_long", "String should have at most 3 characters")
+        );
+        // Upper-casing can lengthen a string ("ß" → "SS"); the limit applies to the stored value.
+        assert!(CountryCode::parse("ßß").is_err());
+        assert_eq!(CountryCode::parse("").unwrap_err().kind, "string_too_short");
+        assert_eq!(
+            CountryCode::parse("au").unwrap().english_name(),
+            Some("Australia")
+        );
+        assert_eq!(CountryCode::parse("xx").unwrap().english_name(), None);
+    }
+
+    #[test]
+    fn bounds_use_pydantic_texts() {
+        assert_eq!(
+            Score::from_input(&json!(100.5)).unwrap_err().msg,
+            "Input should be less than or equal to 100"
+        );
+        assert_eq!(
+            Score::from_input(&json!(-1)).unwrap_err().msg,
+            "Input should be greater than or equal to 0"
+        );
+        assert_eq!(Score::from_input(&json!("73.5")).unwrap().get(), 73.5);
+        assert_eq!(
+            Revenue::from_input(&json!(-0.5)).unwrap_err().kind,
+            "greater_than_equal"
+        );
+        assert_eq!(
+            Budget::from_input(&json!(-1)).unwrap_err().msg,
+            "Input should be greater than or equal to 0"
+        );
+    }
+
+    #[test]
+    fn budgets_are_rounded_to_cents_and_fit_numeric_15_2() {
+        assert_eq!(Budget::parse(1.005).unwrap().get().to_string(), "1.01");
+        assert_eq!(Budget::parse(75_000_000.0).unwrap().as_f64(), 75_000_000.0);
+        assert_eq!(
+            Budget::parse(9_999_999_999_999.99).unwrap().as_f64(),
+            9_999_999_999_999.99
+        );
+        assert_eq!(Budget::parse(1e13).unwrap_err().kind, "less_than");
+        assert_eq!(Budget::parse(1e300).unwrap_err().kind, "less_than");
+    }
+
+    #[test]
+    fn names_are_limited_to_255_characters() {
+        assert!(MovieName::parse("é".repeat(255)).is_ok());
+        let e = MovieName::parse("a".repeat(256)).unwrap_err();
+        assert_eq!(e.msg, "String should have at most 255 characters");
+        assert_eq!(e.ctx, Some(json!({"max_length": 255})));
+        assert_eq!(LookupName::parse("sci-fi").unwrap().as_str(), "Sci-Fi");
+        assert!(LookupName::parse(&"a".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn release_dates_may_be_next_year_at_most() {
+        let next = Utc::now().year() + 1;
+        let ok = NaiveDate::from_ymd_opt(next, 12, 31).unwrap();
+        assert!(ReleaseDate::parse(ok).is_ok());
+        let late = NaiveDate::from_ymd_opt(next + 1, 1, 1).unwrap();
+        let e = ReleaseDate::parse(late).unwrap_err();
+        assert_eq!(e.kind, "value_error");
+        assert_eq!(
+            e.msg,
+            format!("Value error, The year in 'date' cannot be greater than {next}.")
+        );
+    }
+
+    #[test]
+    fn pages_and_sorts() {
+        assert_eq!(
+            PerPage::from_input(&json!("21")).unwrap_err().msg,
+            "Input should be less than or equal to 20"
+        );
+        assert_eq!(
+            Page::from_input(&json!("0")).unwrap_err().msg,
+            "Input should be greater than or equal to 1"
+        );
+        assert_eq!(Sort::from_input(&json!("-score")), Ok(Sort::ScoreDesc));
+        assert_eq!(
+            Sort::from_input(&json!("rating")).unwrap_err().kind,
+            "literal_error"
+        );
+        assert_eq!(
+            MovieId::from_input(&json!("99999999999")).unwrap().as_i32(),
+            None
+        );
+        assert_eq!(
+            MovieId::from_input(&json!("abc")).unwrap_err().kind,
+            "int_parsing"
+        );
+        let (start, end) = Year::from_input(&json!("2023")).unwrap().range();
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2023-01-01".into(), "2024-01-01".into())
+        );
+    }
+}

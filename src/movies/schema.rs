@@ -1,0 +1,427 @@
+//! Request and response types of `/movies/`. Requests are read field by field ([`FromFields`]) into
+//! domain types, so every failed field is reported at once; responses are serialised straight from
+//! query rows. Field names and order follow the contract.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::validation::{Fields, FromFields};
+
+use super::domain::{
+    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, Page, PerPage, ReleaseDate,
+    Revenue, Score, Sort, Year,
+};
+
+/// One movie of a list page.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MovieListItem {
+    pub id: i32,
+    pub name: String,
+    pub date: NaiveDate,
+    pub score: f64,
+    pub overview: String,
+}
+
+/// A page of the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MovieList {
+    pub movies: Vec<MovieListItem>,
+    /// `/theater/movies/?page={n}&per_page={per_page}` (plus active filters), or `null` on the first page.
+    #[schema(example = "/theater/movies/?page=1&per_page=10")]
+    pub prev_page: Option<String>,
+    /// As `prev_page`, `null` on the last page.
+    #[schema(example = "/theater/movies/?page=3&per_page=10")]
+    pub next_page: Option<String>,
+    pub total_pages: i64,
+    pub total_items: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Country {
+    pub id: i32,
+    #[schema(example = "US")]
+    pub code: String,
+    /// English name, when known.
+    pub name: Option<String>,
+}
+
+/// A genre, actor or language.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Named {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A movie with its country, genres, actors and languages.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MovieDetail {
+    pub id: i32,
+    pub name: String,
+    pub date: NaiveDate,
+    pub score: f64,
+    pub overview: String,
+    #[schema(value_type = MovieStatus)]
+    pub status: String,
+    #[schema(example = 75000000.0)]
+    pub budget: f64,
+    pub revenue: f64,
+    pub country: Country,
+    pub genres: Vec<Named>,
+    pub actors: Vec<Named>,
+    pub languages: Vec<Named>,
+}
+
+/// `{"detail": "Movie updated successfully."}`
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MovieUpdated {
+    #[schema(example = "Movie updated successfully.")]
+    pub detail: &'static str,
+}
+
+/// The optional catalog filters of `GET /movies/` (beyond the original; absent means "all").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub search: Option<String>,
+    pub genre: Option<String>,
+    pub actor: Option<String>,
+    pub country: Option<CountryCode>,
+    pub year: Option<Year>,
+    pub min_score: Option<f64>,
+    pub sort: Sort,
+}
+
+impl Filters {
+    /// The active filters as query pairs, in a fixed order, for the pagination links.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        let text = [
+            ("search", &self.search),
+            ("genre", &self.genre),
+            ("actor", &self.actor),
+        ];
+        for (key, value) in text {
+            if let Some(v) = value {
+                pairs.push((key, v.clone()));
+            }
+        }
+        if let Some(c) = &self.country {
+            pairs.push(("country", c.as_str().to_owned()));
+        }
+        if let Some(y) = self.year {
+            pairs.push(("year", y.get().to_string()));
+        }
+        if let Some(s) = self.min_score {
+            pairs.push(("min_score", s.to_string()));
+        }
+        if self.sort != Sort::default() {
+            pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        pairs
+    }
+}
+
+/// `GET /movies/` query string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub page: Page,
+    pub per_page: PerPage,
+    pub filters: Filters,
+}
+
+/// Free-text filters: blank means "no filter".
+fn text_filter(f: &mut Fields, name: &str) -> Option<String> {
+    f.optional::<String>(name)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+impl FromFields for ListQuery {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let page = f.with_default("page", Page::FIRST);
+        let per_page = f.with_default("per_page", PerPage::DEFAULT);
+        let search = text_filter(f, "search");
+        let genre = text_filter(f, "genre");
+        let actor = text_filter(f, "actor");
+        let country = text_filter(f, "country").and_then(|code| {
+            CountryCode::parse(&code)
+                .map_err(|invalid| f.reject("country", invalid))
+                .ok()
+        });
+        let year = f.optional::<Year>("year");
+        let min_score = f.optional::<f64>("min_score");
+        let sort = f.with_default("sort", Sort::default());
+        Some(Self {
+            page: page?,
+            per_page: per_page?,
+            filters: Filters {
+                search,
+                genre,
+                actor,
+                country,
+                year,
+                min_score,
+                sort: sort?,
+            },
+        })
+    }
+}
+
+/// Documentation of [`ListQuery`] (parsing is done by `FromFields`).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Page number, from 1.
+    #[param(minimum = 1, default = 1)]
+    page: Option<i64>,
+    /// Movies per page.
+    #[param(minimum = 1, maximum = 20, default = 10)]
+    per_page: Option<i64>,
+    /// Case-insensitive substring of the name or the overview.
+    search: Option<String>,
+    /// Genre name (case-insensitive).
+    genre: Option<String>,
+    /// Actor name (case-insensitive).
+    actor: Option<String>,
+    /// Country code, e.g. `US`.
+    country: Option<String>,
+    /// Release year.
+    #[param(minimum = 1, maximum = 9999)]
+    year: Option<i32>,
+    /// Lowest score.
+    min_score: Option<f64>,
+    /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
+    #[param(example = "-score")]
+    sort: Option<String>,
+}
+
+/// `{movie_id}`.
+#[derive(Debug, Clone, Copy)]
+pub struct MoviePath {
+    pub movie_id: MovieId,
+}
+
+impl FromFields for MoviePath {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        Some(Self {
+            movie_id: f.required("movie_id")?,
+        })
+    }
+}
+
+/// `POST /movies/` body.
+#[derive(Debug, Clone, ToSchema)]
+pub struct NewMovie {
+    #[schema(value_type = String, max_length = 255, example = "Creed III")]
+    pub name: MovieName,
+    /// The year may be next year at most.
+    #[schema(value_type = NaiveDate, example = "2023-03-02")]
+    pub date: ReleaseDate,
+    #[schema(value_type = f64, minimum = 0, maximum = 100, example = 73.0)]
+    pub score: Score,
+    pub overview: String,
+    pub status: MovieStatus,
+    #[schema(value_type = f64, minimum = 0, example = 75000000.0)]
+    pub budget: Budget,
+    #[schema(value_type = f64, minimum = 0, example = 271616668.0)]
+    pub revenue: Revenue,
+    /// Country code; stored upper-cased.
+    #[schema(value_type = String, min_length = 1, max_length = 3, example = "US")]
+    pub country: CountryCode,
+    /// Genre names; stored title-cased. Missing ones are created.
+    #[schema(value_type = Vec<String>, example = json!(["Drama", "Action"]))]
+    pub genres: Vec<LookupName>,
+    /// Actor names; stored title-cased. Missing ones are created.
+    #[schema(value_type = Vec<String>, example = json!(["Michael B. Jordan"]))]
+    pub actors: Vec<LookupName>,
+    /// Language names; stored title-cased. Missing ones are created.
+    #[schema(value_type = Vec<String>, example = json!(["English"]))]
+    pub languages: Vec<LookupName>,
+}
+
+impl FromFields for NewMovie {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let name = f.required("name");
+        let date = f.required("date");
+        let score = f.required("score");
+        let overview = f.required("overview");
+        let status = f.required("status");
+        let budget = f.required("budget");
+        let revenue = f.required("revenue");
+        let country = f.required("country");
+        let genres = f.required("genres");
+        let actors = f.required("actors");
+        let languages = f.required("languages");
+        Some(Self {
+            name: name?,
+            date: date?,
+            score: score?,
+            overview: overview?,
+            status: status?,
+            budget: budget?,
+            revenue: revenue?,
+            country: country?,
+            genres: genres?,
+            actors: actors?,
+            languages: languages?,
+        })
+    }
+}
+
+/// `PATCH /movies/{movie_id}/` body: any subset of the movie's own fields.
+#[derive(Debug, Clone, Default, ToSchema)]
+pub struct MovieUpdate {
+    #[schema(value_type = Option<String>, max_length = 255)]
+    pub name: Option<MovieName>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub date: Option<ReleaseDate>,
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
+    pub score: Option<Score>,
+    pub overview: Option<String>,
+    pub status: Option<MovieStatus>,
+    #[schema(value_type = Option<f64>, minimum = 0)]
+    pub budget: Option<Budget>,
+    #[schema(value_type = Option<f64>, minimum = 0)]
+    pub revenue: Option<Revenue>,
+    /// A field sent as `null`. The original assigned it and the NOT NULL column refused it, which it
+    /// answered with 400 `Invalid input data.`; so does Theater.
+    #[schema(ignore)]
+    pub sets_null: bool,
+}
+
+impl MovieUpdate {
+    pub const FIELDS: [&'static str; 7] = [
+        "name", "date", "score", "overview", "status", "budget", "revenue",
+    ];
+
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.date.is_none()
+            && self.score.is_none()
+            && self.overview.is_none()
+            && self.status.is_none()
+            && self.budget.is_none()
+            && self.revenue.is_none()
+    }
+}
+
+impl FromFields for MovieUpdate {
+    fn from_fields(f: &mut Fields) -> Option<Self> {
+        let sets_null = Self::FIELDS
+            .iter()
+            .any(|name| matches!(f.raw(name), Some(Value::Null)));
+        Some(Self {
+            name: f.optional("name"),
+            date: f.optional("date"),
+            score: f.optional("score"),
+            overview: f.optional("overview"),
+            status: f.optional("status"),
+            budget: f.optional("budget"),
+            revenue: f.optional("revenue"),
+            sets_null,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::error::Error;
+
+    fn body<T: FromFields>(v: Value) -> Result<T, Error> {
+        Fields::from_body(v)?.read()
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> Result<ListQuery, Error> {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        Fields::new("query", map).read()
+    }
+
+    #[test]
+    fn a_new_movie_reports_every_bad_field() {
+        let Err(Error::Validation(errors)) = body::<NewMovie>(json!({
+            "name": "x", "date": "2020-01-01", "score": 101, "overview": "o", "status": "Done",
+            "budget": -1, "revenue": 0, "country": "abcd", "genres": ["a", 1], "actors": "b",
+        })) else {
+            panic!("expected a 422")
+        };
+        let locs: Vec<Value> = errors.iter().map(|e| json!(e.loc)).collect();
+        assert_eq!(
+            locs,
+            [
+                json!(["body", "score"]),
+                json!(["body", "status"]),
+                json!(["body", "budget"]),
+                json!(["body", "country"]),
+                json!(["body", "genres", 1]),
+                json!(["body", "actors"]),
+                json!(["body", "languages"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_normalised() {
+        let movie: NewMovie = body(json!({
+            "name": "x", "date": "2020-01-01", "score": 1, "overview": "o", "status": "Released",
+            "budget": 1, "revenue": 0, "country": "us", "genres": ["sci-fi"], "actors": ["they're"],
+            "languages": ["english"],
+        }))
+        .unwrap();
+        assert_eq!(movie.country.as_str(), "US");
+        assert_eq!(movie.genres[0].as_str(), "Sci-Fi");
+        assert_eq!(movie.actors[0].as_str(), "They'Re");
+        assert_eq!(movie.languages[0].as_str(), "English");
+    }
+
+    #[test]
+    fn updates_note_explicit_nulls() {
+        let update: MovieUpdate = body(json!({"name": null, "score": 5})).unwrap();
+        assert!(update.sets_null && update.name.is_none());
+        assert_eq!(update.score.map(Score::get), Some(5.0));
+        let empty: MovieUpdate = body(json!({})).unwrap();
+        assert!(empty.is_empty() && !empty.sets_null);
+    }
+
+    #[test]
+    fn list_filters_parse_and_render_in_links() {
+        let q = query(&[]).unwrap();
+        assert_eq!((q.page.get(), q.per_page.get()), (1, 10));
+        assert!(q.filters.query_pairs().is_empty());
+        let q = query(&[
+            ("sort", "-score"),
+            ("search", "  war "),
+            ("country", " us "),
+            ("genre", ""),
+            ("year", "2023"),
+            ("min_score", "7.5"),
+        ])
+        .unwrap();
+        assert_eq!(
+            q.filters.query_pairs(),
+            [
+                ("search", "war".to_owned()),
+                ("country", "US".to_owned()),
+                ("year", "2023".to_owned()),
+                ("min_score", "7.5".to_owned()),
+                ("sort", "-score".to_owned()),
+            ]
+        );
+        let Err(Error::Validation(errors)) = query(&[("country", "abcd")]) else {
+            panic!("expected a 422")
+        };
+        assert_eq!(errors[0].loc, [json!("query"), json!("country")]);
+        assert_eq!(errors[0].kind, "string_too_long");
+        let Err(Error::Validation(errors)) = query(&[("sort", "best"), ("per_page", "0")]) else {
+            panic!("expected a 422")
+        };
+        assert_eq!(errors.len(), 2);
+    }
+}

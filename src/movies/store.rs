@@ -1,0 +1,513 @@
+//! Data access for the catalog endpoints. Hand-written SQL with `$n` placeholders (PostgreSQL's, which
+//! SQLite accepts too), because the read endpoints are hot: a detail is ONE round trip (the movie and
+//! its country, then its genres, actors and languages, in a `UNION ALL`), a list page is ONE round trip
+//! (the page plus the total as an uncorrelated scalar subquery), and rows are turned straight into
+//! response types.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, QueryResult, SqlErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+};
+
+use super::{
+    domain::{CountryCode, LookupName},
+    schema::{
+        Country, Filters, ListQuery, MovieDetail, MovieListItem, MovieUpdate, Named, NewMovie,
+    },
+};
+
+/// SQL text with its bound values.
+#[derive(Debug, Default)]
+struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// Binds a value and returns its placeholder.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    fn statement(self, db: &impl ConnectionTrait) -> Statement {
+        Statement::from_sql_and_values(db.get_database_backend(), self.text, self.values)
+    }
+}
+
+fn statement(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Statement {
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
+}
+
+/// A write transaction. SQLite's is `BEGIN IMMEDIATE`: it takes the write lock (waiting up to the busy
+/// timeout) before reading, so concurrent creates queue instead of failing with `SQLITE_BUSY` when a
+/// reader upgrades to a writer.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A page of the catalog and the number of matching movies; `None` when the page is empty (an empty
+/// catalog, no match, or a page past the end: the contract answers all three with the same 404).
+pub async fn list_movies(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<Option<(Vec<MovieListItem>, i64)>, DbErr> {
+    let per_page = query.per_page.get();
+    let offset = (query.page.get() - 1).saturating_mul(per_page);
+    let mut sql = Sql::default();
+    let filter = where_clause(&mut sql, &query.filters);
+    let limit = sql.bind(per_page);
+    let offset = sql.bind(offset);
+    sql.text = format!(
+        "SELECT m.id, m.name, m.date, m.score, m.overview, \
+         (SELECT COUNT(*) FROM movies m{filter}) AS total \
+         FROM movies m{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+        order = query.filters.sort.order_by(),
+    );
+    let rows = db.query_all_raw(sql.statement(db)).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let total: i64 = first.try_get_by_index(5)?;
+    let movies = rows
+        .iter()
+        .map(|row| {
+            Ok(MovieListItem {
+                id: row.try_get_by_index(0)?,
+                name: row.try_get_by_index(1)?,
+                date: row.try_get_by_index(2)?,
+                score: row.try_get_by_index(3)?,
+                overview: row.try_get_by_index(4)?,
+            })
+        })
+        .collect::<Result<_, DbErr>>()?;
+    Ok(Some((movies, total)))
+}
+
+/// ` WHERE ...` over `movies m` for the active filters (empty without filters). Name and text
+/// comparisons lower-case both sides in SQL so that each backend compares consistently.
+fn where_clause(sql: &mut Sql, filters: &Filters) -> String {
+    let mut conditions = Vec::new();
+    if let Some(search) = &filters.search {
+        let p = sql.bind(format!("%{}%", escape_like(search)));
+        conditions.push(format!(
+            "(LOWER(m.name) LIKE LOWER({p}) ESCAPE '\\' OR LOWER(m.overview) LIKE LOWER({p}) ESCAPE '\\')"
+        ));
+    }
+    for (value, link, table, column) in [
+        (&filters.genre, "movies_genres", "genres", "genre_id"),
+        (&filters.actor, "actors_movies", "actors", "actor_id"),
+    ] {
+        if let Some(name) = value {
+            let p = sql.bind(name.clone());
+            conditions.push(format!(
+                "m.id IN (SELECT l.movie_id FROM {link} l JOIN {table} t ON t.id = l.{column} \
+                 WHERE LOWER(t.name) = LOWER({p}))"
+            ));
+        }
+    }
+    if let Some(code) = &filters.country {
+        let p = sql.bind(code.as_str().to_owned());
+        conditions.push(format!(
+            "m.country_id IN (SELECT c.id FROM countries c WHERE c.code = {p})"
+        ));
+    }
+    if let Some(year) = filters.year {
+        let (start, end) = year.range();
+        let start = sql.bind(start);
+        let end = sql.bind(end);
+        conditions.push(format!("m.date >= {start} AND m.date < {end}"));
+    }
+    if let Some(min) = filters.min_score {
+        let p = sql.bind(min);
+        conditions.push(format!("m.score >= {p}"));
+    }
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// `%`, `_` and `\` match themselves in a `search`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const DETAIL_SQL: &str = "\
+SELECT 0 AS kind, m.id, m.name, m.date, m.score, m.overview, m.status, \
+       CAST(m.budget AS DOUBLE PRECISION) AS budget, m.revenue, c.id AS country_id, c.code, \
+       c.name AS country_name \
+FROM movies m JOIN countries c ON c.id = m.country_id WHERE m.id = $1 \
+UNION ALL SELECT 1, t.id, t.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+FROM movies_genres l JOIN genres t ON t.id = l.genre_id WHERE l.movie_id = $1 \
+UNION ALL SELECT 2, t.id, t.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+FROM actors_movies l JOIN actors t ON t.id = l.actor_id WHERE l.movie_id = $1 \
+UNION ALL SELECT 3, t.id, t.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+FROM movies_languages l JOIN languages t ON t.id = l.language_id WHERE l.movie_id = $1 \
+ORDER BY 1, 2";
+
+/// A movie with everything the detail shows, or `None`.
+pub async fn movie_detail(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<MovieDetail>, DbErr> {
+    let rows = db
+        .query_all_raw(statement(db, DETAIL_SQL, [id.into()]))
+        .await?;
+    let mut rows = rows.iter();
+    let Some(movie) = rows.next() else {
+        return Ok(None);
+    };
+    if movie.try_get_by_index::<i32>(0)? != 0 {
+        return Ok(None);
+    }
+    let mut detail = MovieDetail {
+        id: movie.try_get_by_index(1)?,
+        name: movie.try_get_by_index(2)?,
+        date: movie.try_get_by_index(3)?,
+        score: movie.try_get_by_index(4)?,
+        overview: movie.try_get_by_index(5)?,
+        status: movie.try_get_by_index(6)?,
+        budget: movie.try_get_by_index(7)?,
+        revenue: movie.try_get_by_index(8)?,
+        country: Country {
+            id: movie.try_get_by_index(9)?,
+            code: movie.try_get_by_index(10)?,
+            name: movie.try_get_by_index(11)?,
+        },
+        genres: Vec::new(),
+        actors: Vec::new(),
+        languages: Vec::new(),
+    };
+    for row in rows {
+        let named = Named {
+            id: row.try_get_by_index(1)?,
+            name: row.try_get_by_index(2)?,
+        };
+        match row.try_get_by_index::<i32>(0)? {
+            1 => detail.genres.push(named),
+            2 => detail.actors.push(named),
+            _ => detail.languages.push(named),
+        }
+    }
+    Ok(Some(detail))
+}
+
+/// Why a create did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("a movie with this name and date exists")]
+    Conflict,
+    /// A constraint refused the rows (e.g. a concurrent create of the same movie won).
+    #[error("integrity error: {0}")]
+    Integrity(DbErr),
+    #[error(transparent)]
+    Db(DbErr),
+}
+
+impl From<DbErr> for CreateError {
+    fn from(e: DbErr) -> Self {
+        if is_integrity_error(&e) {
+            Self::Integrity(e)
+        } else {
+            Self::Db(e)
+        }
+    }
+}
+
+/// Unique, foreign-key, NOT NULL and check violations: what SQLAlchemy reported as `IntegrityError`.
+pub fn is_integrity_error(e: &DbErr) -> bool {
+    use sea_orm::sqlx::error::ErrorKind;
+    match e {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(s))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(s)) => {
+            s.as_database_error().is_some_and(|d| {
+                matches!(
+                    d.kind(),
+                    ErrorKind::UniqueViolation
+                        | ErrorKind::ForeignKeyViolation
+                        | ErrorKind::NotNullViolation
+                        | ErrorKind::CheckViolation
+                )
+            })
+        }
+        _ => matches!(
+            e.sql_err(),
+            Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_))
+        ),
+    }
+}
+
+/// Creates a movie, getting or creating its country, genres, actors and languages, in one
+/// transaction. Related rows are inserted with `ON CONFLICT DO NOTHING` and then selected, so
+/// concurrent creates that share a new genre never duplicate it nor fail on it; names are inserted in
+/// sorted order so that concurrent PostgreSQL transactions lock them in the same order (no deadlock).
+pub async fn create_movie(
+    db: &DatabaseConnection,
+    movie: &NewMovie,
+) -> Result<MovieDetail, CreateError> {
+    let txn = begin_write(db).await?;
+    if movie_exists(&txn, movie.name.as_str(), movie.date.get()).await? {
+        return Err(CreateError::Conflict);
+    }
+    let country = get_or_create_country(&txn, &movie.country).await?;
+    let genres = get_or_create_named(&txn, "genres", &movie.genres).await?;
+    let actors = get_or_create_named(&txn, "actors", &movie.actors).await?;
+    let languages = get_or_create_named(&txn, "languages", &movie.languages).await?;
+    let row = txn
+        .query_one_raw(statement(
+            &txn,
+            "INSERT INTO movies (name, date, score, overview, status, budget, revenue, country_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            [
+                movie.name.as_str().into(),
+                movie.date.get().into(),
+                movie.score.get().into(),
+                movie.overview.as_str().into(),
+                movie.status.as_str().into(),
+                movie.budget.get().into(),
+                movie.revenue.get().into(),
+                country.id.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    let id: i32 = row.try_get_by_index(0)?;
+    for (table, column, items) in [
+        ("movies_genres", "genre_id", &genres),
+        ("actors_movies", "actor_id", &actors),
+        ("movies_languages", "language_id", &languages),
+    ] {
+        insert_links(&txn, table, column, id, items.iter().map(|n| n.id)).await?;
+    }
+    txn.commit().await?;
+    Ok(MovieDetail {
+        id,
+        name: movie.name.as_str().to_owned(),
+        date: movie.date.get(),
+        score: movie.score.get(),
+        overview: movie.overview.clone(),
+        status: movie.status.as_str().to_owned(),
+        budget: movie.budget.as_f64(),
+        revenue: movie.revenue.get(),
+        country,
+        genres,
+        actors,
+        languages,
+    })
+}
+
+async fn get_or_create_country(
+    txn: &DatabaseTransaction,
+    code: &CountryCode,
+) -> Result<Country, DbErr> {
+    let value: Value = code.as_str().into();
+    // Created without a name, as the original did (the importer fills names from ISO 3166).
+    txn.execute_raw(statement(
+        txn,
+        "INSERT INTO countries (code) VALUES ($1) ON CONFLICT (code) DO NOTHING",
+        [value.clone()],
+    ))
+    .await?;
+    let row = txn
+        .query_one_raw(statement(
+            txn,
+            "SELECT id, code, name FROM countries WHERE code = $1",
+            [value],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("country {}", code.as_str())))?;
+    Ok(Country {
+        id: row.try_get_by_index(0)?,
+        code: row.try_get_by_index(1)?,
+        name: row.try_get_by_index(2)?,
+    })
+}
+
+/// Rows of `genres`, `actors` or `languages` for `names` (created when missing), in id order.
+async fn get_or_create_named(
+    txn: &DatabaseTransaction,
+    table: &str,
+    names: &[LookupName],
+) -> Result<Vec<Named>, DbErr> {
+    let mut names: Vec<&str> = names.iter().map(LookupName::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let placeholders: Vec<String> = names.iter().map(|n| sql.bind(*n)).collect();
+    let values = sql.values.clone();
+    sql.text = format!(
+        "INSERT INTO {table} (name) VALUES ({}) ON CONFLICT (name) DO NOTHING",
+        placeholders.join("), (")
+    );
+    txn.execute_raw(sql.statement(txn)).await?;
+    let select = format!(
+        "SELECT id, name FROM {table} WHERE name IN ({}) ORDER BY id",
+        placeholders.join(", ")
+    );
+    let rows = txn.query_all_raw(statement(txn, &select, values)).await?;
+    rows.iter().map(named).collect()
+}
+
+fn named(row: &QueryResult) -> Result<Named, DbErr> {
+    Ok(Named {
+        id: row.try_get_by_index(0)?,
+        name: row.try_get_by_index(1)?,
+    })
+}
+
+async fn insert_links(
+    txn: &DatabaseTransaction,
+    table: &str,
+    column: &str,
+    movie_id: i32,
+    ids: impl Iterator<Item = i32>,
+) -> Result<(), DbErr> {
+    let mut sql = Sql::default();
+    let movie = sql.bind(movie_id);
+    let rows: Vec<String> = ids
+        .map(|id| format!("({movie}, {})", sql.bind(id)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sql.text = format!(
+        "INSERT INTO {table} (movie_id, {column}) VALUES {}",
+        rows.join(", ")
+    );
+    txn.execute_raw(sql.statement(txn)).await?;
+    Ok(())
+}
+
+/// What a PATCH did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Updated,
+    NotFound,
+    /// A constraint refused the change (e.g. the new name and date belong to another movie).
+    Rejected,
+}
+
+/// Applies the given fields. An explicit `null` is refused as the original's NOT NULL columns refused
+/// it, after the 404 check as there.
+pub async fn update_movie(
+    db: &DatabaseConnection,
+    id: i32,
+    update: &MovieUpdate,
+) -> Result<UpdateOutcome, DbErr> {
+    if update.sets_null || update.is_empty() {
+        let exists = db
+            .query_one_raw(statement(
+                db,
+                "SELECT 1 FROM movies WHERE id = $1",
+                [id.into()],
+            ))
+            .await?
+            .is_some();
+        return Ok(match (exists, update.sets_null) {
+            (false, _) => UpdateOutcome::NotFound,
+            (true, true) => UpdateOutcome::Rejected,
+            (true, false) => UpdateOutcome::Updated,
+        });
+    }
+    let mut sql = Sql::default();
+    let mut sets = Vec::new();
+    let mut set = |column: &str, value: Value| {
+        let p = sql.bind(value);
+        sets.push(format!("{column} = {p}"));
+    };
+    if let Some(v) = &update.name {
+        set("name", v.as_str().into());
+    }
+    if let Some(v) = update.date {
+        set("date", v.get().into());
+    }
+    if let Some(v) = update.score {
+        set("score", v.get().into());
+    }
+    if let Some(v) = &update.overview {
+        set("overview", v.as_str().into());
+    }
+    if let Some(v) = update.status {
+        set("status", v.as_str().into());
+    }
+    if let Some(v) = update.budget {
+        set("budget", v.get().into());
+    }
+    if let Some(v) = update.revenue {
+        set("revenue", v.get().into());
+    }
+    let id = sql.bind(id);
+    sql.text = format!("UPDATE movies SET {} WHERE id = {id}", sets.join(", "));
+    match db.execute_raw(sql.statement(db)).await {
+        Ok(r) if r.rows_affected() == 0 => Ok(UpdateOutcome::NotFound),
+        Ok(_) => Ok(UpdateOutcome::Updated),
+        Err(e) if is_integrity_error(&e) => Ok(UpdateOutcome::Rejected),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes a movie (its link rows go by `ON DELETE CASCADE`); `false` when there was none.
+pub async fn delete_movie(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    let result = db
+        .execute_raw(statement(
+            db,
+            "DELETE FROM movies WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// Whether a movie with this name and date exists.
+pub async fn movie_exists(
+    db: &impl ConnectionTrait,
+    name: &str,
+    date: NaiveDate,
+) -> Result<bool, DbErr> {
+    Ok(db
+        .query_one_raw(statement(
+            db,
+            "SELECT 1 FROM movies WHERE name = $1 AND date = $2",
+            [name.into(), date.into()],
+        ))
+        .await?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(escape_like(r"100%_a\b"), r"100\%\_a\\b");
+    }
+
+    #[test]
+    fn no_filters_means_no_where_clause() {
+        let mut sql = Sql::default();
+        assert_eq!(where_clause(&mut sql, &Filters::default()), "");
+        assert!(sql.values.is_empty());
+    }
+}
