@@ -48,13 +48,13 @@ run_cell() { # scenario concurrency base_url
     detail) args=(--rand-regex-url "$base/api/v1/theater/movies/[1-9][0-9]{0,3}/") ;;
     list_first) args=("$base/api/v1/theater/movies/?page=1&per_page=10") ;;
     list_deep) args=("$base/api/v1/theater/movies/?page=$((size / 20 - 1))&per_page=20") ;;
-    search) args=("$base/api/v1/theater/movies/?search=love&genre=Drama&min_score=50&sort=-score") ;;
+    search) args=("$base/api/v1/theater/movies/?search=family&genre=Drama&min_score=50&sort=-score") ;;
     login) args=(-m POST -T application/json -d '{"email":"bench@example.com","password":"Bench-Pass1!"}' "$base/api/v1/accounts/login/") ;;
   esac
   # Reset the peak-RSS counter so each cell reports its own peak.
   echo 5 > "/proc/$server_pid/clear_refs" 2>/dev/null || true
   local json
-  json=$("$OHA" -z "$DURATION" -c "$c" --no-tui --output-format json "${args[@]}" 2>/dev/null)
+  json=$("$OHA" -z "$DURATION" -c "$c" -w --no-tui --output-format json "${args[@]}" 2>/dev/null)
   local rss_kb
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
   python3 - "$json" "$rss_kb" <<'PY'

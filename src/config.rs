@@ -64,6 +64,9 @@ pub struct Config {
     /// housekeeping (expired tokens, old sent mail). `false` leaves them to another process (several
     /// may run at once safely) or, in tests, to the test itself.
     pub background_jobs: bool,
+    /// `CATALOG_CACHE_TTL_SECONDS`, default 2: how long rendered movie details and list pages are
+    /// reused; also the longest a change made outside this process stays unseen. `0` disables it.
+    pub catalog_cache_ttl: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -258,6 +261,7 @@ impl Config {
             log_format,
             cors_allowed_origins,
             background_jobs: env.parse_bool("BACKGROUND_JOBS", true)?,
+            catalog_cache_ttl: Duration::from_secs(env.parse_num("CATALOG_CACHE_TTL_SECONDS", 2)?),
         })
     }
 
@@ -387,6 +391,7 @@ mod tests {
         assert!(c.email.is_none() && c.s3.is_none());
         assert_eq!(c.catalog_writes, CatalogWrites::Open);
         assert!(c.background_jobs);
+        assert_eq!(c.catalog_cache_ttl, Duration::from_secs(2));
     }
 
     #[test]

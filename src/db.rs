@@ -10,8 +10,9 @@ use crate::migration::Migrator;
 
 /// Opens a pool on `url`. SQLite files (and their directory) are created on first use and tuned for a
 /// web service: WAL so readers never wait for the writer, `synchronous=NORMAL` (durable at every
-/// checkpoint, safe with WAL), a busy timeout instead of immediate `SQLITE_BUSY`, and foreign keys on
-/// (SQLite's default is off, and the schema relies on cascading deletes).
+/// checkpoint, safe with WAL), a busy timeout instead of immediate `SQLITE_BUSY`, foreign keys on
+/// (SQLite's default is off, and the schema relies on cascading deletes). SQLite's default page cache
+/// (2 MB per connection) is kept: the OS caches the file for all connections.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     connect_with(url, max_connections, None).await
 }
@@ -40,7 +41,6 @@ pub async fn connect_with(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                .pragma("cache_size", "-32000")
                 .pragma("temp_store", "memory")
         });
     }

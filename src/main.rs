@@ -1,5 +1,11 @@
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: glibc keeps each thread arena's freed argon2 buffers (19 MiB per
+/// password hash) and a burst of logins left the process at ~450 MB; mimalloc returns them (see
+/// bench/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use theater::{
     cli::{Cli, Command},

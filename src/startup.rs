@@ -28,7 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     accounts::LoginLimiter, auth::Tokens, config::Config, error::ErrorBody, mail::Mail,
-    openapi::ApiDoc, storage::Storage,
+    movies::cache::CatalogCache, openapi::ApiDoc, storage::Storage,
 };
 
 /// What every handler gets.
@@ -41,6 +41,8 @@ pub struct AppState {
     /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
     pub mail: Arc<Mail>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Rendered movie details and list pages (see `movies::cache`).
+    pub catalog_cache: Arc<CatalogCache>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
         let storage = Storage::from_config(&config)?;
         let mail = Mail::from_config(&config)?;
         let login_limiter = LoginLimiter::new(config.login_rate_limit, config.login_rate_window);
+        let catalog_cache = CatalogCache::new(config.catalog_cache_ttl);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -64,6 +67,7 @@ impl AppState {
             storage,
             mail: Arc::new(mail),
             login_limiter: Arc::new(login_limiter),
+            catalog_cache: Arc::new(catalog_cache),
         })
     }
 }

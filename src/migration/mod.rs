@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_schema;
 mod m20260101_000002_email_outbox;
+mod m20260102_000003_movie_id_index;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_schema::Migration),
             Box::new(m20260101_000002_email_outbox::Migration),
+            Box::new(m20260102_000003_movie_id_index::Migration),
         ]
     }
 }

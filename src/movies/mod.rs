@@ -6,9 +6,11 @@
 //! - [`store`]: the SQL (few round trips: the read endpoints are load-tested);
 //! - [`routes`]: the handlers;
 //! - [`access`]: the `CATALOG_WRITES=staff` switch;
+//! - [`cache`]: rendered details and list pages, dropped on every write;
 //! - [`import`]: `theater seed`.
 
 pub mod access;
+pub mod cache;
 pub mod domain;
 pub mod import;
 pub mod routes;

@@ -1,7 +1,13 @@
 //! The five `/movies/` endpoints. Handlers only parse (extractors), call the store and map outcomes to
 //! the contract's statuses and texts.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
 use url::form_urlencoded;
 
 use crate::{
@@ -46,22 +52,49 @@ fn movie_id(path: MoviePath) -> Result<i32, Error> {
 pub async fn list_movies(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<ListQuery>,
-) -> Result<Json<MovieList>, Error> {
-    let (movies, total_items) = store::list_movies(&state.db, &query)
-        .await
-        .or_internal(INTERNAL_ERROR)?
-        .ok_or_else(|| Error::not_found(NO_MOVIES))?;
+) -> Result<Response, Error> {
     let page = query.page.get();
     let per_page = query.per_page.get();
-    let total_pages = (total_items + per_page - 1) / per_page;
-    let link = |n: i64| page_link(n, per_page, &query);
-    Ok(Json(MovieList {
-        movies,
-        prev_page: (page > 1).then(|| link(page - 1)),
-        next_page: (page < total_pages).then(|| link(page + 1)),
-        total_pages,
-        total_items,
-    }))
+    // The first page's link is canonical for every parameter, filters included: a fine cache key.
+    let key = page_link(page, per_page, &query);
+    let load = async {
+        let Some((movies, total_items)) = store::list_movies(&state.db, &query).await? else {
+            return Ok(None);
+        };
+        let total_pages = (total_items + per_page - 1) / per_page;
+        let link = |n: i64| page_link(n, per_page, &query);
+        to_json(&MovieList {
+            movies,
+            prev_page: (page > 1).then(|| link(page - 1)),
+            next_page: (page < total_pages).then(|| link(page + 1)),
+            total_pages,
+            total_items,
+        })
+        .map(Some)
+    };
+    state
+        .catalog_cache
+        .list(key, load)
+        .await
+        .or_internal(INTERNAL_ERROR)?
+        .map(json_response)
+        .ok_or_else(|| Error::not_found(NO_MOVIES))
+}
+
+/// Serialises once; the bytes are what the cache keeps.
+fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
+    Ok(Bytes::from(serde_json::to_vec(value)?))
+}
+
+fn json_response(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// `/theater/movies/?page={n}&per_page={per_page}` exactly as the original, then the active filters.
@@ -101,7 +134,10 @@ pub async fn create_movie(
     JsonBody(movie): JsonBody<NewMovie>,
 ) -> Result<(StatusCode, Json<MovieDetail>), Error> {
     match store::create_movie(&state.db, &movie).await {
-        Ok(detail) => Ok((StatusCode::CREATED, Json(detail))),
+        Ok(detail) => {
+            state.catalog_cache.movie_changed();
+            Ok((StatusCode::CREATED, Json(detail)))
+        }
         Err(CreateError::Conflict) => Err(Error::conflict(format!(
             "A movie with the name '{}' and release date '{}' already exists.",
             movie.name.as_str(),
@@ -130,12 +166,20 @@ pub async fn create_movie(
 pub async fn get_movie(
     State(state): State<AppState>,
     PathParams(path): PathParams<MoviePath>,
-) -> Result<Json<MovieDetail>, Error> {
+) -> Result<Response, Error> {
     let id = movie_id(path)?;
-    store::movie_detail(&state.db, id)
+    let load = async {
+        match store::movie_detail(&state.db, id).await? {
+            Some(detail) => to_json(&detail).map(Some),
+            None => Ok(None),
+        }
+    };
+    state
+        .catalog_cache
+        .detail(id, load)
         .await
         .or_internal(INTERNAL_ERROR)?
-        .map(Json)
+        .map(json_response)
         .ok_or_else(|| Error::not_found(MOVIE_NOT_FOUND))
 }
 
@@ -167,7 +211,10 @@ pub async fn update_movie(
         .await
         .or_internal(INTERNAL_ERROR)?
     {
-        UpdateOutcome::Updated => Ok(Json(MovieUpdated { detail: UPDATED })),
+        UpdateOutcome::Updated => {
+            state.catalog_cache.movie_changed();
+            Ok(Json(MovieUpdated { detail: UPDATED }))
+        }
         UpdateOutcome::NotFound => Err(Error::not_found(MOVIE_NOT_FOUND)),
         UpdateOutcome::Rejected => Err(Error::bad_request(INVALID_INPUT)),
     }
@@ -198,6 +245,7 @@ pub async fn delete_movie(
         .await
         .or_internal(INTERNAL_ERROR)?
     {
+        state.catalog_cache.movie_changed();
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Error::not_found(MOVIE_NOT_FOUND))
