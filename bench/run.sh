@@ -7,7 +7,9 @@
 #   BENCH_BACKENDS=sqlite BENCH_SIZES=10000 BENCH_CONCURRENCY="64" BENCH_DURATION=5s bench/run.sh
 #
 # Environment: BENCH_DURATION (per cell, default 8s), BENCH_BACKENDS, BENCH_SIZES, BENCH_CONCURRENCY,
-# BENCH_SCENARIOS (detail list_first list_deep search login), BENCH_PG_ADMIN_URL.
+# BENCH_SCENARIOS (detail list_first list_deep search login), BENCH_PG_ADMIN_URL, BENCH_CACHE_TTL
+# (the service's CATALOG_CACHE_TTL_SECONDS; 0 measures the database path), BENCH_OUT (the report file,
+# default bench/RESULTS.md, which also gets bench/NOTES.md appended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,7 +21,8 @@ CONCURRENCY="${BENCH_CONCURRENCY:-1 16 64 256}"
 SCENARIOS="${BENCH_SCENARIOS:-detail list_first list_deep search login}"
 PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 WORK="$ROOT/bench/work"
-OUT="$ROOT/bench/RESULTS.md"
+OUT="${BENCH_OUT:-$ROOT/bench/RESULTS.md}"
+CACHE_TTL="${BENCH_CACHE_TTL:-2}"
 TOOLS_DIR="${THEATER_TOOLS_DIR:-$HOME/.cache/theater-tools}"
 
 echo "== building the release binary" >&2
@@ -83,6 +86,7 @@ for backend in $BACKENDS; do
       db_url="${PG_ADMIN_URL%/*}/$pg_db"
     fi
     export DATABASE_URL="$db_url" DATA_DIR="$data_dir" RUST_LOG=warn LOGIN_RATE_LIMIT=0 \
+      CATALOG_CACHE_TTL_SECONDS="$CACHE_TTL" \
       SECRET_KEY_ACCESS=bench-access SECRET_KEY_REFRESH=bench-refresh
     "$BIN" seed --synthetic "$size" >&2
     "$BIN" users create --email bench@example.com --password 'Bench-Pass1!' --active >/dev/null
@@ -114,10 +118,15 @@ echo "$table"
   echo
   echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "- Toolchain: $(rustc --version); load generator: $("$OHA" --version)"
-  echo "- Service: release build, RUST_LOG=warn, LOGIN_RATE_LIMIT=0; PostgreSQL $(psql --version | awk '{print $3}') on the same machine"
+  echo "- Service: release build, RUST_LOG=warn, LOGIN_RATE_LIMIT=0, CATALOG_CACHE_TTL_SECONDS=$CACHE_TTL; PostgreSQL $(psql --version | awk '{print $3}') on the same machine"
+  echo "- The load generator runs on the same two cores as the service (and PostgreSQL): it takes a good part of the CPU"
   echo "- Scenarios: detail = GET /movies/{random id}/; list_first = page 1; list_deep = the last full page of 20;"
   echo "  search = search+genre+min_score+sort; login = POST /login/ (argon2id, OWASP parameters)"
   echo
   echo "$table"
+  if [ -f "$ROOT/bench/NOTES.md" ]; then
+    echo
+    cat "$ROOT/bench/NOTES.md"
+  fi
 } > "$OUT"
 echo "written to $OUT" >&2

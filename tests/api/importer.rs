@@ -409,7 +409,31 @@ async fn synthetic_catalogs_are_deterministic_and_load(backend: Backend) {
     assert_eq!(app.import(&csv).await.unwrap().added.movies, 0);
 }
 
+/// After a bulk load PostgreSQL's planner has statistics of the loaded tables, not of empty ones;
+/// SQLite gets none on purpose (STAT4 samples make it re-prepare statements: see `load.rs`).
+async fn an_import_refreshes_planner_statistics(backend: Backend) {
+    let app = spawn_app(backend.clone()).await;
+    let csv = format!(
+        "{HEADER}One,2020-01-01,50.0,\"Drama,War\",o,\"A,B\",One,Released,English,1.0,1.0,US\n"
+    );
+    app.import(&csv).await.unwrap();
+    let (sql, expected) = match backend {
+        Backend::Sqlite => (
+            "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'",
+            json!([0]),
+        ),
+        Backend::Postgres(_) => (
+            "SELECT COUNT(*) FROM pg_stat_user_tables \
+             WHERE relname = 'actors_movies' AND schemaname = current_schema() \
+             AND last_analyze IS NOT NULL",
+            json!([1]),
+        ),
+    };
+    assert_eq!(app.scalar(sql).await, expected);
+}
+
 db_tests!(
+    an_import_refreshes_planner_statistics,
     shared_preprocessed_sample_loads,
     shared_raw_sample_keeps_actors_only,
     both_dialects_and_header_variants_give_the_same_catalog,

@@ -14,3 +14,4 @@ mod movies;
 mod pages;
 mod profiles;
 mod robustness;
+mod service;

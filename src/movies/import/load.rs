@@ -39,7 +39,31 @@ pub async fn load_rows(
     let txn = begin_write(db).await?;
     let summary = load_in(&txn, rows, progress).await?;
     txn.commit().await?;
+    if summary.movies > 0
+        && let Err(e) = refresh_statistics(db).await
+    {
+        // The rows are in; only query plans may be poorer until autovacuum analyses the tables.
+        tracing::warn!(error = %e, "could not refresh the planner statistics after the import");
+    }
     Ok(summary)
+}
+
+/// Refreshes PostgreSQL's planner statistics of the catalog tables. Right after a bulk load they
+/// describe the empty tables, and PostgreSQL then planned the movie detail as a scan of all actors
+/// (12 ms and 315 requests/s with 100,000 movies, instead of 0.3 ms) until autovacuum caught up.
+/// Not on SQLite: its planner picks the same plans without statistics, and this SQLite build keeps
+/// STAT4 samples, which make it re-prepare every statement whose parameters change — the movie
+/// detail ran at half speed after an `ANALYZE`.
+async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute_unprepared(
+        "ANALYZE movies, countries, genres, actors, languages, \
+         movies_genres, actors_movies, movies_languages",
+    )
+    .await
+    .map(|_| ())
 }
 
 async fn load_in(
