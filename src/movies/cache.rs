@@ -23,10 +23,15 @@ use moka::future::Cache;
 /// Upper bound of the memory the cached bodies may take, per cache.
 const DETAIL_BYTES: u64 = 16 * 1024 * 1024;
 const LIST_BYTES: u64 = 8 * 1024 * 1024;
+/// Filter sets whose counts are kept.
+const COUNTS: u64 = 10_000;
 
 pub struct CatalogCache {
     detail: Option<Cache<(u64, i32), Bytes>>,
     lists: Option<Cache<(u64, String), Bytes>>,
+    /// Matching-movie counts per filter set: every page of one listing shares its count, so paging
+    /// through a catalog costs one `COUNT(*)`, not one per page (PostgreSQL counts by scanning).
+    counts: Option<Cache<(u64, String), i64>>,
     /// Bumped by every local write.
     generation: AtomicU64,
 }
@@ -44,6 +49,12 @@ impl CatalogCache {
         Self {
             detail: enabled.then(|| bounded(ttl, DETAIL_BYTES)),
             lists: enabled.then(|| bounded(ttl, LIST_BYTES)),
+            counts: enabled.then(|| {
+                Cache::builder()
+                    .time_to_live(ttl)
+                    .max_capacity(COUNTS)
+                    .build()
+            }),
             generation: AtomicU64::new(0),
         }
     }
@@ -66,14 +77,27 @@ impl CatalogCache {
         self.through(self.lists.as_ref(), key, load).await
     }
 
-    async fn through<K>(
+    /// The number of movies matching a filter set, keyed by its canonical query string.
+    pub async fn count(
         &self,
-        cache: Option<&Cache<(u64, K), Bytes>>,
+        key: String,
+        load: impl Future<Output = anyhow::Result<i64>>,
+    ) -> anyhow::Result<i64> {
+        let counted = self
+            .through(self.counts.as_ref(), key, async { load.await.map(Some) })
+            .await?;
+        counted.ok_or_else(|| anyhow::anyhow!("a count load returned nothing"))
+    }
+
+    async fn through<K, V>(
+        &self,
+        cache: Option<&Cache<(u64, K), V>>,
         key: K,
-        load: impl Future<Output = anyhow::Result<Option<Bytes>>>,
-    ) -> anyhow::Result<Option<Bytes>>
+        load: impl Future<Output = anyhow::Result<Option<V>>>,
+    ) -> anyhow::Result<Option<V>>
     where
         K: Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
     {
         let Some(cache) = cache else {
             return load.await;
@@ -107,6 +131,9 @@ impl CatalogCache {
         }
         if let Some(lists) = &self.lists {
             lists.invalidate_all();
+        }
+        if let Some(counts) = &self.counts {
+            counts.invalidate_all();
         }
     }
 }
@@ -177,6 +204,16 @@ mod tests {
         let off = CatalogCache::new(Duration::ZERO);
         assert_eq!(get(&off, 1, "a").await, Some("a".into()));
         assert_eq!(get(&off, 1, "b").await, Some("b".into()));
+    }
+
+    #[tokio::test]
+    async fn counts_are_shared_until_a_write() {
+        let cache = CatalogCache::new(Duration::from_secs(60));
+        let count = |n: i64| cache.count("genre=Drama".into(), async move { Ok(n) });
+        assert_eq!(count(3).await.unwrap(), 3);
+        assert_eq!(count(4).await.unwrap(), 3);
+        cache.movie_changed();
+        assert_eq!(count(4).await.unwrap(), 4);
     }
 
     #[tokio::test]

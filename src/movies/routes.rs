@@ -58,9 +58,18 @@ pub async fn list_movies(
     // The first page's link is canonical for every parameter, filters included: a fine cache key.
     let key = page_link(page, per_page, &query);
     let load = async {
-        let Some((movies, total_items)) = store::list_movies(&state.db, &query).await? else {
+        let count = store::count_movies(&state.db, &query.filters);
+        let total_items = state
+            .catalog_cache
+            .count(encoded_filters(&query), async { Ok(count.await?) })
+            .await?;
+        if total_items == 0 {
             return Ok(None);
-        };
+        }
+        let movies = store::page_movies(&state.db, &query).await?;
+        if movies.is_empty() {
+            return Ok(None);
+        }
         let total_pages = (total_items + per_page - 1) / per_page;
         let link = |n: i64| page_link(n, per_page, &query);
         to_json(&MovieList {
@@ -100,16 +109,21 @@ fn json_response(body: Bytes) -> Response {
 /// `/theater/movies/?page={n}&per_page={per_page}` exactly as the original, then the active filters.
 fn page_link(page: i64, per_page: i64, query: &ListQuery) -> String {
     let mut link = format!("/theater/movies/?page={page}&per_page={per_page}");
-    let filters = query.filters.query_pairs();
+    let filters = encoded_filters(query);
     if !filters.is_empty() {
-        let mut encoded = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in &filters {
-            encoded.append_pair(key, value);
-        }
         link.push('&');
-        link.push_str(&encoded.finish());
+        link.push_str(&filters);
     }
     link
+}
+
+/// The active filters (and sort) as a query string, in a fixed order: also the key of their count.
+fn encoded_filters(query: &ListQuery) -> String {
+    let mut encoded = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in &query.filters.query_pairs() {
+        encoded.append_pair(key, value);
+    }
+    encoded.finish()
 }
 
 /// Adds a movie; missing countries, genres, actors and languages are created.

@@ -55,12 +55,23 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// A page of the catalog and the number of matching movies; `None` when the page is empty (an empty
-/// catalog, no match, or a page past the end: the contract answers all three with the same 404).
-pub async fn list_movies(
+/// How many movies match the filters.
+pub async fn count_movies(db: &impl ConnectionTrait, filters: &Filters) -> Result<i64, DbErr> {
+    let mut sql = Sql::default();
+    let filter = where_clause(&mut sql, filters, db.get_database_backend());
+    sql.text = format!("SELECT COUNT(*) FROM movies m{filter}");
+    let row = db
+        .query_one_raw(sql.statement(db))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("COUNT(*) returned no row".into()))?;
+    row.try_get_by_index(0)
+}
+
+/// A page of the catalog (empty past the end).
+pub async fn page_movies(
     db: &impl ConnectionTrait,
     query: &ListQuery,
-) -> Result<Option<(Vec<MovieListItem>, i64)>, DbErr> {
+) -> Result<Vec<MovieListItem>, DbErr> {
     let per_page = query.per_page.get();
     let offset = (query.page.get() - 1).saturating_mul(per_page);
     let mut sql = Sql::default();
@@ -71,20 +82,13 @@ pub async fn list_movies(
     // are read: skipping to a deep page then walks index entries, not whole rows with their overviews
     // (a deep page of 10,000 movies costs ~5x less on SQLite).
     sql.text = format!(
-        "SELECT m.id, m.name, m.date, m.score, m.overview, \
-         (SELECT COUNT(*) FROM movies m{filter}) AS total \
-         FROM movies m WHERE m.id IN \
+        "SELECT m.id, m.name, m.date, m.score, m.overview FROM movies m WHERE m.id IN \
          (SELECT m.id FROM movies m{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}) \
          ORDER BY {order}",
         order = query.filters.sort.order_by(),
     );
     let rows = db.query_all_raw(sql.statement(db)).await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let total: i64 = first.try_get_by_index(5)?;
-    let movies = rows
-        .iter()
+    rows.iter()
         .map(|row| {
             Ok(MovieListItem {
                 id: row.try_get_by_index(0)?,
@@ -94,8 +98,7 @@ pub async fn list_movies(
                 overview: row.try_get_by_index(4)?,
             })
         })
-        .collect::<Result<_, DbErr>>()?;
-    Ok(Some((movies, total)))
+        .collect()
 }
 
 /// ` WHERE ...` over `movies m` for the active filters (empty without filters). Name and text
@@ -121,9 +124,12 @@ fn where_clause(sql: &mut Sql, filters: &Filters, backend: DbBackend) -> String 
     ] {
         if let Some(name) = value {
             let p = sql.bind(name.clone());
+            // Ids of the (few) matching names first, then their links through the
+            // (name id, movie id) index: written as a join, SQLite scanned every link row
+            // (15 ms instead of 2.7 ms for a genre filter on 10,000 movies).
             conditions.push(format!(
-                "m.id IN (SELECT l.movie_id FROM {link} l JOIN {table} t ON t.id = l.{column} \
-                 WHERE LOWER(t.name) = LOWER({p}))"
+                "m.id IN (SELECT l.movie_id FROM {link} l WHERE l.{column} IN \
+                 (SELECT t.id FROM {table} t WHERE LOWER(t.name) = LOWER({p})))"
             ));
         }
     }
