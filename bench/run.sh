@@ -40,7 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 rows=()
 header="| backend | movies | scenario | conc | req/s | p50 ms | p99 ms | errors | peak RSS MB |"

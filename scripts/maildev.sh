@@ -16,10 +16,8 @@ STATE_DIR="$PWD/target/maildev"
 PID_FILE="$STATE_DIR/pid"
 ENV_FILE="$STATE_DIR/env"
 
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 running() {
   [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null

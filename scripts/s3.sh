@@ -13,19 +13,8 @@ TOOLS_DIR="${THEATER_TOOLS_DIR:-$HOME/.cache/theater-tools}"
 BIN="$TOOLS_DIR/bin/s3s-fs"
 HOST=127.0.0.1
 
-# A port nobody listens on (checked, then claimed by the server; a lost race is retried).
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "s3.sh: no free port found" >&2
-  return 1
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 # True once the server answers HTTP (any status: anonymous requests are refused with 403).
 answers() {

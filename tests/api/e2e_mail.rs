@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     accounts::{NEW_PASSWORD, PASSWORD, SentMail},
-    helpers::{Backend, TestApp, json, spawn_app_with, spawn_app_with_state},
+    helpers::{Backend, TestApp, free_port, json, spawn_app_with, spawn_app_with_state},
 };
 
 struct Smtp {
@@ -163,13 +163,6 @@ async fn e2e_accounts_flow_through_real_smtp() {
     assert_eq!(app.get(&done.link_path()).await.status(), 200);
     assert_eq!(app.login(&email, PASSWORD).await.status(), 401);
     assert_eq!(app.login(&email, NEW_PASSWORD).await.status(), 201);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

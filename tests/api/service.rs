@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::{
     db_tests,
-    helpers::{Backend, spawn_app_with},
+    helpers::{Backend, free_port, spawn_app_with},
 };
 
 async fn cors_is_off_by_default_and_follows_the_setting(backend: Backend) {
@@ -70,14 +70,6 @@ fn theater(dir: &std::path::Path) -> Command {
         .env("DATA_DIR", dir.join("data"))
         .env("BIND_ADDRESS", "127.0.0.1");
     command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits until `GET /health` answers 200.
