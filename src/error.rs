@@ -117,6 +117,32 @@ pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// Unique, foreign-key, NOT NULL and check violations: what SQLAlchemy reported as `IntegrityError`.
+pub fn is_integrity_error(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::error::ErrorKind;
+    match e {
+        sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(s))
+        | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(s)) => {
+            s.as_database_error().is_some_and(|d| {
+                matches!(
+                    d.kind(),
+                    ErrorKind::UniqueViolation
+                        | ErrorKind::ForeignKeyViolation
+                        | ErrorKind::NotNullViolation
+                        | ErrorKind::CheckViolation
+                )
+            })
+        }
+        _ => matches!(
+            e.sql_err(),
+            Some(
+                sea_orm::SqlErr::UniqueConstraintViolation(_)
+                    | sea_orm::SqlErr::ForeignKeyConstraintViolation(_)
+            )
+        ),
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();

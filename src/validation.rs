@@ -330,16 +330,29 @@ impl<T: FromInput> FromInput for Option<T> {
     }
 }
 
-/// An integer in `[min, max]` with pydantic's bound messages (`page`, `per_page`, ...).
-pub fn bounded_int(value: &Value, min: Option<i64>, max: Option<i64>) -> Result<i64, Invalid> {
-    let n = i64::from_input(value)?;
-    if let Some(min) = min.filter(|m| n < *m) {
+/// `n` within `[min, max]` (limits as the schema writes them), with pydantic's bound messages.
+pub fn within<T: PartialOrd + From<i32>>(
+    n: T,
+    min: Option<i32>,
+    max: Option<i32>,
+) -> Result<T, Invalid> {
+    if let Some(min) = min.filter(|&m| n < T::from(m)) {
         return Err(Invalid::ge(min));
     }
-    if let Some(max) = max.filter(|m| n > *m) {
+    if let Some(max) = max.filter(|&m| n > T::from(m)) {
         return Err(Invalid::le(max));
     }
     Ok(n)
+}
+
+/// An integer in `[min, max]` (`page`, `per_page`, ...).
+pub fn bounded_int(value: &Value, min: Option<i32>, max: Option<i32>) -> Result<i64, Invalid> {
+    within(i64::from_input(value)?, min, max)
+}
+
+/// A finite number in `[min, max]` (`score`, `budget`, ...).
+pub fn bounded_f64(value: &Value, min: Option<i32>, max: Option<i32>) -> Result<f64, Invalid> {
+    within(f64::from_input(value)?, min, max)
 }
 
 #[cfg(test)]
@@ -411,6 +424,8 @@ mod tests {
         assert_eq!(bound.msg, "Input should be less than or equal to 20");
         let bound = bounded_int(&json!("0"), Some(1), Some(20)).unwrap_err();
         assert_eq!(bound.msg, "Input should be greater than or equal to 1");
+        let bound = bounded_f64(&json!(100.5), Some(0), Some(100)).unwrap_err();
+        assert_eq!(bound.msg, "Input should be less than or equal to 100");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::validation::{FromInput, Invalid, bounded_int};
+use crate::validation::{FromInput, Invalid, bounded_f64, bounded_int, within};
 
 use super::text::python_title;
 
@@ -133,29 +133,13 @@ impl FromInput for ReleaseDate {
     }
 }
 
-/// A finite number in `[min, max]` with pydantic's bound errors.
-fn bounded_f64(value: &Value, min: Option<i64>, max: Option<i64>) -> Result<f64, Invalid> {
-    let n = f64::from_input(value)?;
-    check_bounds(n, min, max)
-}
-
-fn check_bounds(n: f64, min: Option<i64>, max: Option<i64>) -> Result<f64, Invalid> {
-    if let Some(min) = min.filter(|&m| n < m as f64) {
-        return Err(Invalid::ge(min));
-    }
-    if let Some(max) = max.filter(|&m| n > m as f64) {
-        return Err(Invalid::le(max));
-    }
-    Ok(n)
-}
-
 /// `score`: 0 to 100.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Score(f64);
 
 impl Score {
     pub fn parse(n: f64) -> Result<Self, Invalid> {
-        check_bounds(n, Some(0), Some(100)).map(Self)
+        within(n, Some(0), Some(100)).map(Self)
     }
 
     pub fn get(self) -> f64 {
@@ -175,7 +159,7 @@ pub struct Revenue(f64);
 
 impl Revenue {
     pub fn parse(n: f64) -> Result<Self, Invalid> {
-        check_bounds(n, Some(0), None).map(Self)
+        within(n, Some(0), None).map(Self)
     }
 
     pub fn get(self) -> f64 {
@@ -196,7 +180,7 @@ pub struct Budget(Decimal);
 
 impl Budget {
     pub fn parse(n: f64) -> Result<Self, Invalid> {
-        let n = check_bounds(n, Some(0), None)?;
+        let n = within(n, Some(0), None)?;
         let too_large = || {
             Invalid::new(
                 "less_than",

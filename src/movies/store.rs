@@ -7,8 +7,10 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
-    SqlErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
+
+use crate::error::is_integrity_error;
 
 use super::{
     domain::{CountryCode, LookupName},
@@ -247,29 +249,6 @@ impl From<DbErr> for CreateError {
         } else {
             Self::Db(e)
         }
-    }
-}
-
-/// Unique, foreign-key, NOT NULL and check violations: what SQLAlchemy reported as `IntegrityError`.
-pub fn is_integrity_error(e: &DbErr) -> bool {
-    use sea_orm::sqlx::error::ErrorKind;
-    match e {
-        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(s))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(s)) => {
-            s.as_database_error().is_some_and(|d| {
-                matches!(
-                    d.kind(),
-                    ErrorKind::UniqueViolation
-                        | ErrorKind::ForeignKeyViolation
-                        | ErrorKind::NotNullViolation
-                        | ErrorKind::CheckViolation
-                )
-            })
-        }
-        _ => matches!(
-            e.sql_err(),
-            Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_))
-        ),
     }
 }
 
