@@ -116,6 +116,51 @@ for folder in ("commands", "scripts", "bench", ".ci"):
             if file != "lib.sh" and not os.access(path, os.X_OK):
                 problems.append(f"{folder}/{file}: not executable")
 
+# Every image is pinned to a version: `latest` or no tag changes under the project without a commit.
+for name in ("docker-compose.yml", "docker-compose-tests.yml"):
+    path = os.path.join(ROOT, name)
+    if not os.path.exists(path):
+        continue
+    for svc_name, svc in (load(name).get("services") or {}).items():
+        image = svc.get("image")
+        if image is None:
+            continue
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        if tag in ("", "latest"):
+            problems.append(f"{name}: service '{svc_name}' uses {image!r}; pin a version tag")
+for image in re.findall(r"^FROM\s+(\S+)", dockerfile, re.M | re.I):
+    if image in [s for s in stages if s]:
+        continue  # a previous stage
+    tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+    if tag in ("", "latest"):
+        problems.append(f"Dockerfile: FROM {image} is not pinned to a version tag")
+# A numeric USER lets orchestrators check runAsNonRoot without reading the image's /etc/passwd.
+if users and not re.fullmatch(r"\d+(:\d+)?", users[-1]):
+    problems.append(f"Dockerfile: the runtime USER should be numeric (uid:gid), not {users[-1]!r}")
+# The build context must not carry target/ (gigabytes) or local data and secrets.
+dockerignore = os.path.join(ROOT, ".dockerignore")
+if not os.path.exists(dockerignore):
+    problems.append(".dockerignore is missing (the whole target/ would be the build context)")
+else:
+    with open(dockerignore) as f:
+        ignored = {line.strip().strip("/") for line in f if line.strip() and not line.startswith("#")}
+    for entry in ("target", "data", ".env", ".git"):
+        if entry not in ignored:
+            problems.append(f".dockerignore: {entry} is not excluded")
+
+# hadolint and the compose specification's JSON schema (scripts/tools.sh deploy-lint installs both).
+venv = os.path.join(os.environ.get("THEATER_TOOLS_DIR", os.path.expanduser("~/.cache/theater-tools")), "pyvenv", "bin")
+subprocess.run([os.path.join(ROOT, "scripts", "tools.sh"), "deploy-lint"], check=True)
+lint = subprocess.run([os.path.join(venv, "hadolint"), "--no-color", "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
+if lint.returncode != 0:
+    problems.extend(f"hadolint: {line}" for line in lint.stdout.splitlines() if line.strip())
+spec = subprocess.run(
+    [os.path.join(venv, "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "docker-compose.yml", "docker-compose-tests.yml"],
+    cwd=ROOT, capture_output=True, text=True,
+)
+if spec.returncode != 0:
+    problems.extend(f"compose spec: {line}" for line in (spec.stdout + spec.stderr).splitlines() if line.strip())
+
 if problems:
     print("\n".join(problems))
     sys.exit(1)

