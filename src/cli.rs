@@ -1,6 +1,6 @@
 //! The `theater` command line: `serve` (default), `migrate`, `seed`, `users`.
 
-use std::path::PathBuf;
+use std::{net::IpAddr, path::PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -14,9 +14,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (applies pending migrations first). The default command.
-    Serve,
-    /// Apply pending database migrations and exit.
-    Migrate,
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (`migrate status` lists them instead).
+    Migrate(MigrateArgs),
     /// Load an IMDb movies CSV (raw or preprocessed dialect) into the catalog.
     Seed(SeedArgs),
     /// Manage user accounts.
@@ -28,6 +28,30 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// Where `serve` listens; each flag wins over its variable (`BIND_ADDRESS`, `PORT`).
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1 or :: [default: BIND_ADDRESS, else 0.0.0.0]
+    #[arg(long, value_name = "IP")]
+    pub host: Option<IpAddr>,
+    /// The port to listen on; 0 picks a free one [default: PORT, else 8000]
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// List every migration this binary knows, applied or pending; changes nothing. Exits 1 when
+    /// some are pending.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -46,18 +70,26 @@ pub struct SeedArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
-    /// Create a user (same e-mail and password rules as the API).
+    /// Create a user (same e-mail and password rules as the API). Without --password the password
+    /// is asked for on the terminal (twice), or read as the first line of standard input when that
+    /// is not a terminal (`printf '%s\n' "$PW" | theater users create --email …`).
     Create {
         #[arg(long)]
         email: String,
+        /// The password; visible to other users of the machine in the process list, so prefer the
+        /// prompt or standard input.
         #[arg(long)]
-        password: String,
+        password: Option<String>,
         /// user, moderator or admin.
         #[arg(long, default_value = "user")]
         group: String,
         /// Activate the account at once (no activation e-mail).
         #[arg(long)]
         active: bool,
+        /// Succeed without changing anything when a user with this e-mail exists (for bootstrap
+        /// scripts that run on every start).
+        #[arg(long)]
+        if_missing: bool,
     },
     /// Move an existing user to another group.
     SetGroup {
@@ -82,6 +114,51 @@ mod tests {
     #[test]
     fn serve_is_the_default() {
         assert!(Cli::try_parse_from(["theater"]).unwrap().command.is_none());
+    }
+
+    #[test]
+    fn serve_takes_host_and_port() {
+        let cli =
+            Cli::try_parse_from(["theater", "serve", "--host", "127.0.0.1", "--port", "9000"])
+                .unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.host, Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(args.port, Some(9000));
+        assert!(Cli::try_parse_from(["theater", "serve", "--host", "localhost"]).is_err());
+        assert!(Cli::try_parse_from(["theater", "serve", "--port", "70000"]).is_err());
+    }
+
+    #[test]
+    fn migrate_applies_or_reports() {
+        let plain = Cli::try_parse_from(["theater", "migrate"]).unwrap();
+        assert!(matches!(
+            plain.command,
+            Some(Command::Migrate(MigrateArgs { action: None }))
+        ));
+        let status = Cli::try_parse_from(["theater", "migrate", "status"]).unwrap();
+        assert!(matches!(
+            status.command,
+            Some(Command::Migrate(MigrateArgs {
+                action: Some(MigrateAction::Status)
+            }))
+        ));
+    }
+
+    #[test]
+    fn users_create_password_is_optional() {
+        assert!(
+            Cli::try_parse_from([
+                "theater",
+                "users",
+                "create",
+                "--email",
+                "a@b.io",
+                "--if-missing"
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

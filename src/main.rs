@@ -7,9 +7,11 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
+use sea_orm_migration::{MigrationStatus, MigratorTrait};
 use theater::{
-    cli::{Cli, Command},
+    cli::{Cli, Command, MigrateAction, ServeArgs},
     config::Config,
+    migration::Migrator,
     startup::Application,
 };
 
@@ -31,7 +33,12 @@ async fn main() -> ExitCode {
         }
     };
     theater::telemetry::init(config.log_format);
-    match run(cli.command.unwrap_or(Command::Serve), config).await {
+    match run(
+        cli.command.unwrap_or(Command::Serve(ServeArgs::default())),
+        config,
+    )
+    .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("theater: {e:#}");
@@ -42,12 +49,26 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => Application::build(config).await?.run_until_stopped().await,
-        Command::Migrate => {
+        Command::Serve(args) => {
+            let mut config = config;
+            if let Some(host) = args.host {
+                config.bind.set_ip(host);
+            }
+            if let Some(port) = args.port {
+                config.bind.set_port(port);
+            }
+            Application::build(config).await?.run_until_stopped().await
+        }
+        Command::Migrate(args) => {
             let db = theater::db::connect(&config.database_url, 1).await?;
-            theater::db::migrate(&db).await?;
-            println!("migrations applied");
-            Ok(())
+            match args.action {
+                None => {
+                    theater::db::migrate(&db).await?;
+                    println!("migrations applied");
+                    Ok(())
+                }
+                Some(MigrateAction::Status) => migration_status(&db).await,
+            }
         }
         Command::Seed(args) => theater::movies::import::seed_command(config, args).await,
         Command::Users(command) => theater::accounts::cli::users_command(config, command).await,
@@ -57,6 +78,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             healthcheck(&url).await
         }
     }
+}
+
+/// One line per migration; exit 1 when some are pending (scripts can wait on it). Read-only: it does
+/// not even create the migrations table.
+async fn migration_status(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let migrations = Migrator::get_migration_with_status_read_only(db).await?;
+    let mut pending = 0;
+    for migration in &migrations {
+        let status = match migration.status() {
+            MigrationStatus::Applied => "applied",
+            MigrationStatus::Pending => {
+                pending += 1;
+                "pending"
+            }
+        };
+        println!("{status:8} {}", migration.name());
+    }
+    anyhow::ensure!(
+        pending == 0,
+        "{pending} of {} migrations pending",
+        migrations.len()
+    );
+    println!("all {} migrations applied", migrations.len());
+    Ok(())
 }
 
 async fn healthcheck(url: &str) -> anyhow::Result<()> {

@@ -23,7 +23,12 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
             password,
             group,
             active,
+            if_missing,
         } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_password()?,
+            };
             // Every input problem at once, as the API reports them.
             let email = parse::<Email>("email", &email);
             let password = parse::<Password>("password", &password);
@@ -41,9 +46,14 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
                 return Err(anyhow!(problems.join("\n")));
             };
             let state = AppState::init(config).await?;
-            let user = service::create_user(&state, &email, &password, group, active)
-                .await
-                .map_err(message)?;
+            let user = match service::create_user(&state, &email, &password, group, active).await {
+                Ok(user) => user,
+                Err(e) if if_missing && e.status() == axum::http::StatusCode::CONFLICT => {
+                    println!("user <{email}> exists; nothing changed");
+                    return Ok(());
+                }
+                Err(e) => return Err(message(e)),
+            };
             let status = if active {
                 "active"
             } else {
@@ -72,6 +82,27 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
             println!("user <{email}> is now in group {group}");
             Ok(())
         }
+    }
+}
+
+/// The password from the terminal (asked twice, not echoed) or, when standard input is not a
+/// terminal, its first line (without the line break), so scripts never put it in the process list.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(
+            !password.is_empty(),
+            "no password: give --password, type it at the prompt, or pipe it on standard input"
+        );
+        Ok(password)
     }
 }
 

@@ -61,7 +61,7 @@ async fn cors_is_off_by_default_and_follows_the_setting(backend: Backend) {
 db_tests!(cors_is_off_by_default_and_follows_the_setting);
 
 /// `theater` with a private data directory and nothing else from the environment that could leak in.
-fn theater(dir: &std::path::Path) -> Command {
+pub(crate) fn theater(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_theater"));
     command
         .current_dir(dir)
@@ -73,7 +73,7 @@ fn theater(dir: &std::path::Path) -> Command {
 }
 
 /// Waits until `GET /health` answers 200.
-async fn wait_healthy(port: u16, child: &mut Child) {
+pub(crate) async fn wait_healthy(port: u16, child: &mut Child) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
