@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query},
 };
 use tokio_util::sync::CancellationToken;
@@ -167,7 +167,10 @@ async fn claim(
         .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .value(Column::NextAttemptAt, now + LEASE)
         .and_where(Expr::col(Column::Id).in_subquery(due))
-        .returning_all()
+        // Named, not `*`: SQLite expands `RETURNING *` when it (re)prepares the statement, and after
+        // a migration added columns, sqlx's cached column list no longer matched the row (the row was
+        // lost, or the connection's worker panicked).
+        .returning(Query::returning().columns(Column::iter()))
         .to_owned();
     let statement = db.get_database_backend().build(&update);
     Entity::find().from_raw_sql(statement).one(db).await
