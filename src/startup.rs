@@ -295,6 +295,11 @@ impl Application {
                 "CATALOG_WRITES=open: anyone, without a token, may create, change and delete movies"
             );
         }
+        if self.state.config.email_log_links && self.state.config.email.is_none() {
+            tracing::warn!(
+                "EMAIL_LOG_LINKS=true: activation and password-reset tokens are written to the log (development only)"
+            );
+        }
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         let served = axum::serve(
             self.listener,

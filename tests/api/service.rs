@@ -371,6 +371,12 @@ async fn email_log_links_shows_a_working_link_and_open_catalog_writes_warn() {
             .any(|l| l.contains("WARN") && l.contains("CATALOG_WRITES=open")),
         "{stdout}"
     );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("EMAIL_LOG_LINKS=true")),
+        "{stdout}"
+    );
 
     // The token from the log activates the account (on a restarted server: same data directory).
     let (child, port) = serve_with(dir.path(), &[]).await;
