@@ -313,6 +313,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rows_older_than_the_column_get_a_stable_message_id() {
+        let now = Utc::now();
+        let row = email_outbox::Model {
+            id: 42,
+            recipient: "a@example.com".into(),
+            subject: "s".into(),
+            html_body: String::new(),
+            created_at: now,
+            attempts: 3,
+            next_attempt_at: now,
+            sent_at: None,
+            last_error: None,
+            message_id: None,
+            link: None,
+            failed_at: None,
+        };
+        let id = legacy_message_id(&row, "theater.example");
+        assert_eq!(
+            id,
+            format!("<outbox.42.{}@theater.example>", now.timestamp_micros())
+        );
+        let retried = email_outbox::Model {
+            attempts: 4,
+            ..row.clone()
+        };
+        assert_eq!(legacy_message_id(&retried, "theater.example"), id);
+    }
+
+    #[test]
     fn a_lease_outlives_one_attempt_and_is_short() {
         assert!(LEASE > SEND_TIMEOUT);
         assert!(LEASE <= Duration::from_secs(120));

@@ -295,7 +295,9 @@ fn stop(child: Child) -> String {
 }
 
 /// Registers `email` and waits (generously) until the worker has handled its activation e-mail.
-async fn register_and_wait_for_the_mail(port: u16, email: &str) {
+async fn register_and_wait_for_the_mail(dir: &std::path::Path, port: u16, email: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use theater::entities::email_outbox;
     let client = reqwest::Client::new();
     let response = client
         .post(format!("http://127.0.0.1:{port}/api/v1/accounts/register/"))
@@ -304,16 +306,38 @@ async fn register_and_wait_for_the_mail(port: u16, email: &str) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    // The worker is woken at commit; the log line follows within moments. The health endpoint does
-    // not tell when, so give it time (a loaded machine is slow, never wrong).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The worker marks the message sent right after logging it; watch the server's database.
+    let db = theater::db::connect(
+        &format!("sqlite://{}/theater.db", dir.join("data").display()),
+        1,
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let handled = email_outbox::Entity::find()
+            .filter(email_outbox::Column::Recipient.eq(email))
+            .filter(email_outbox::Column::SentAt.is_not_null())
+            .count(&db)
+            .await
+            .unwrap();
+        if handled > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker never handled the e-mail"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    db.close().await.ok();
 }
 
 #[tokio::test]
 async fn without_email_host_each_email_is_one_plain_log_line_without_its_token() {
     let dir = tempfile::tempdir().unwrap();
     let (child, port) = serve_with(dir.path(), &[]).await;
-    register_and_wait_for_the_mail(port, "log@example.com").await;
+    register_and_wait_for_the_mail(dir.path(), port, "log@example.com").await;
     let stdout = stop(child);
 
     let lines: Vec<&str> = stdout
@@ -348,7 +372,7 @@ async fn email_log_links_shows_a_working_link_and_open_catalog_writes_warn() {
         &[("EMAIL_LOG_LINKS", "true"), ("CATALOG_WRITES", "open")],
     )
     .await;
-    register_and_wait_for_the_mail(port, "dev@example.com").await;
+    register_and_wait_for_the_mail(dir.path(), port, "dev@example.com").await;
     let stdout = stop(child);
     let line = stdout
         .lines()
