@@ -88,7 +88,7 @@ for backend in $BACKENDS; do
     fi
     export DATABASE_URL="$db_url" DATA_DIR="$data_dir" RUST_LOG=warn LOGIN_RATE_LIMIT=0 \
       CATALOG_CACHE_TTL_SECONDS="$CACHE_TTL" \
-      SECRET_KEY_ACCESS=bench-access SECRET_KEY_REFRESH=bench-refresh
+      SECRET_KEY_ACCESS="$(openssl rand -hex 32)" SECRET_KEY_REFRESH="$(openssl rand -hex 32)"
     "$BIN" seed --synthetic "$size" >&2
     "$BIN" users create --email bench@example.com --password 'Bench-Pass1!' --active >/dev/null
     port=$(free_port)

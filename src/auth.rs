@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use crate::{
-    config::JwtConfig,
+    config::{ConfigError, JwtConfig, JwtSecret, ensure_distinct_secrets},
     entities::{user, user_group},
     error::Error,
 };
@@ -84,6 +84,8 @@ impl Tokens {
 
     /// Uses the configured secrets; a missing one is generated once and kept in
     /// `{data_dir}/secrets/` so tokens survive a restart (with a warning: production should set it).
+    /// A stored secret gets the configured ones' checks, so a weak value written there by hand is
+    /// refused too.
     pub fn from_config(config: &JwtConfig, data_dir: &Path) -> anyhow::Result<Self> {
         let access = match &config.secret_access {
             Some(s) => s.clone(),
@@ -93,7 +95,8 @@ impl Tokens {
             Some(s) => s.clone(),
             None => stored_secret(data_dir, "SECRET_KEY_REFRESH")?,
         };
-        Ok(Self::new(config, &access, &refresh))
+        ensure_distinct_secrets(&access, &refresh)?;
+        Ok(Self::new(config, access.expose(), refresh.expose()))
     }
 
     pub fn issue_access(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
@@ -148,13 +151,17 @@ impl Tokens {
     }
 }
 
-fn stored_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
+fn stored_secret(data_dir: &Path, name: &'static str) -> anyhow::Result<JwtSecret> {
     use anyhow::Context;
     let dir = data_dir.join("secrets");
     let path = dir.join(name);
     if let Ok(secret) = std::fs::read_to_string(&path) {
         let secret = secret.trim().to_owned();
         if !secret.is_empty() {
+            let secret = JwtSecret::parse(name, secret).map_err(|e| ConfigError {
+                reason: format!("the secret stored in {}: {}", path.display(), e.reason),
+                ..e
+            })?;
             tracing::warn!(
                 path = %path.display(),
                 "{name} is not set; using the secret generated earlier. Set {name} in production."
@@ -173,7 +180,8 @@ fn stored_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
         path = %path.display(),
         "{name} is not set; generated a secret and stored it. Set {name} in production."
     );
-    Ok(secret)
+    // 64 random alphanumerics (about 380 bits) always pass.
+    Ok(JwtSecret::parse(name, secret)?)
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -348,6 +356,37 @@ mod tests {
     }
 
     #[test]
+    fn missing_secrets_are_generated_strong_and_weak_stored_ones_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // A fresh machine: both generated, distinct, and kept for the next start.
+        Tokens::from_config(&config(), dir.path()).unwrap();
+        let stored =
+            |name: &str| std::fs::read_to_string(dir.path().join("secrets").join(name)).unwrap();
+        let access = stored("SECRET_KEY_ACCESS");
+        assert!(access.len() >= crate::config::MIN_SECRET_BYTES);
+        assert_ne!(access, stored("SECRET_KEY_REFRESH"));
+        Tokens::from_config(&config(), dir.path()).unwrap();
+        assert_eq!(stored("SECRET_KEY_ACCESS"), access);
+
+        // A weak secret written there by hand gets the configured ones' checks.
+        std::fs::write(
+            dir.path().join("secrets/SECRET_KEY_REFRESH"),
+            "change-me-refresh",
+        )
+        .unwrap();
+        let e = Tokens::from_config(&config(), dir.path()).unwrap_err();
+        let e = e.downcast_ref::<ConfigError>().unwrap();
+        assert_eq!(e.var, "SECRET_KEY_REFRESH");
+        assert!(e.reason.contains("secrets/SECRET_KEY_REFRESH"), "{e}");
+        std::fs::write(dir.path().join("secrets/SECRET_KEY_REFRESH"), &access).unwrap();
+        let e = Tokens::from_config(&config(), dir.path()).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<ConfigError>().unwrap().var,
+            "SECRET_KEY_REFRESH"
+        );
+    }
+
+    #[test]
     fn tokens_round_trip_and_keys_are_separate() {
         let tokens = Tokens::new(&config(), "access", "refresh");
         let access = tokens.issue_access(7).unwrap();
@@ -444,6 +483,6 @@ mod tests {
         let first = stored_secret(dir.path(), "SECRET_KEY_ACCESS").unwrap();
         let second = stored_secret(dir.path(), "SECRET_KEY_ACCESS").unwrap();
         assert_eq!(first, second);
-        assert_eq!(first.len(), 64);
+        assert_eq!(first.expose().len(), 64);
     }
 }

@@ -46,7 +46,7 @@ pub struct Config {
     pub email_templates_dir: Option<PathBuf>,
     /// `MINIO_*`; `None` (no `MINIO_HOST`) stores avatars under `{DATA_DIR}/media`.
     pub s3: Option<S3Config>,
-    /// `CATALOG_WRITES`: `open` (default, as the original) or `staff`.
+    /// `CATALOG_WRITES`: `staff` (default) or `open` (anonymous writes, as the original).
     pub catalog_writes: CatalogWrites,
     /// `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW_SECONDS`, per e-mail and per client
     /// address; `0` disables the limit (load tests).
@@ -67,14 +67,17 @@ pub struct Config {
     /// `CATALOG_CACHE_TTL_SECONDS`, default 2: how long rendered movie details and list pages are
     /// reused; also the longest a change made outside this process stays unseen. `0` disables it.
     pub catalog_cache_ttl: Duration,
+    /// `EMAIL_LOG_LINKS`, default false (development only): without `EMAIL_HOST`, the logged line of an
+    /// e-mail shows its link whole, token included, so an account can be activated from the log.
+    pub email_log_links: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct JwtConfig {
     /// `SECRET_KEY_ACCESS`; when unset, `serve` generates one and keeps it in the data directory.
-    pub secret_access: Option<String>,
+    pub secret_access: Option<JwtSecret>,
     /// `SECRET_KEY_REFRESH`; as above.
-    pub secret_refresh: Option<String>,
+    pub secret_refresh: Option<JwtSecret>,
     /// `JWT_SIGNING_ALGORITHM`, default `HS256`; only the HMAC family (shared secrets) is accepted.
     pub algorithm: Algorithm,
     /// Access tokens live 60 minutes (contract).
@@ -178,9 +181,10 @@ impl Config {
             }
         };
         let login_days: u64 = env.parse_num("LOGIN_TIME_DAYS", 7)?;
+        let (secret_access, secret_refresh) = jwt_secrets(&env)?;
         let jwt = JwtConfig {
-            secret_access: env.get_nonempty("SECRET_KEY_ACCESS"),
-            secret_refresh: env.get_nonempty("SECRET_KEY_REFRESH"),
+            secret_access,
+            secret_refresh,
             algorithm,
             access_lifetime: Duration::from_secs(60 * 60),
             refresh_lifetime: Duration::from_secs(login_days * 24 * 60 * 60),
@@ -210,16 +214,7 @@ impl Config {
             }),
         };
 
-        let catalog_writes = match env.get("CATALOG_WRITES").as_deref() {
-            None | Some("open") => CatalogWrites::Open,
-            Some("staff") => CatalogWrites::Staff,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "CATALOG_WRITES",
-                    format!("{other:?} is not one of: open, staff"),
-                ));
-            }
-        };
+        let catalog_writes = catalog_writes(&env)?;
         let log_format = match env.get("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -262,6 +257,7 @@ impl Config {
             cors_allowed_origins,
             background_jobs: env.parse_bool("BACKGROUND_JOBS", true)?,
             catalog_cache_ttl: Duration::from_secs(env.parse_num("CATALOG_CACHE_TTL_SECONDS", 2)?),
+            email_log_links: env.parse_bool("EMAIL_LOG_LINKS", false)?,
         })
     }
 
@@ -319,6 +315,108 @@ fn database_url(env: &Env<'_>, data_dir: &std::path::Path) -> Result<String, Con
         return Ok(url.to_string());
     }
     Ok(format!("sqlite://{}/theater.db", data_dir.display()))
+}
+
+// --- Hardening (issue #8): JWT secrets, catalog writes -------------------------------------------
+
+/// The shortest JWT secret accepted: the HMAC key must be at least as long as the SHA-256 output
+/// (RFC 7518 §3.2), and anything shorter is within reach of an offline guess at a captured token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// How the refusals tell an operator to make a good secret.
+const GENERATE_HINT: &str = "generate one with `openssl rand -hex 32` or `python3 -c 'import secrets; print(secrets.token_hex(32))'`";
+
+/// A JWT signing secret that is long enough and not a published example. It can only be built by
+/// [`JwtSecret::parse`] (or generated), so a weak secret never reaches the token keys; `Debug` never
+/// prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtSecret(String);
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret(..)")
+    }
+}
+
+impl JwtSecret {
+    /// Accepts `value` as the secret of `var`: at least [`MIN_SECRET_BYTES`] bytes and none of the
+    /// values `.env.example` ships (anyone can read them, so a token signed with one is forgeable).
+    pub fn parse(var: &'static str, value: String) -> Result<Self, ConfigError> {
+        if example_values().any(|example| example == value) {
+            return Err(ConfigError::new(
+                var,
+                format!("is the example value from .env.example; {GENERATE_HINT}"),
+            ));
+        }
+        if value.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::new(
+                var,
+                format!(
+                    "is {} bytes long; a secret needs at least {MIN_SECRET_BYTES}: {GENERATE_HINT}",
+                    value.len()
+                ),
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Every value assigned in `.env.example`, commented-out lines included, read at compile time so the
+/// list of refused secrets cannot drift from the file people copy.
+fn example_values() -> impl Iterator<Item = &'static str> {
+    include_str!("../.env.example").lines().filter_map(|line| {
+        let line = line.trim_start_matches(['#', ' ']);
+        let (name, value) = line.split_once('=')?;
+        let is_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        (is_name && !value.trim().is_empty()).then(|| value.trim())
+    })
+}
+
+/// `SECRET_KEY_ACCESS` and `SECRET_KEY_REFRESH`, each checked by [`JwtSecret::parse`]; unset ones are
+/// generated later (see `auth::Tokens::from_config`).
+fn jwt_secrets(env: &Env<'_>) -> Result<(Option<JwtSecret>, Option<JwtSecret>), ConfigError> {
+    let parse = |var| {
+        env.get_nonempty(var)
+            .map(|v| JwtSecret::parse(var, v))
+            .transpose()
+    };
+    let access = parse("SECRET_KEY_ACCESS")?;
+    let refresh = parse("SECRET_KEY_REFRESH")?;
+    if let (Some(a), Some(r)) = (&access, &refresh) {
+        ensure_distinct_secrets(a, r)?;
+    }
+    Ok((access, refresh))
+}
+
+/// One secret for both kinds would make every refresh token a valid access token (same claims).
+pub fn ensure_distinct_secrets(access: &JwtSecret, refresh: &JwtSecret) -> Result<(), ConfigError> {
+    if access == refresh {
+        return Err(ConfigError::new(
+            "SECRET_KEY_REFRESH",
+            "must differ from SECRET_KEY_ACCESS",
+        ));
+    }
+    Ok(())
+}
+
+/// `CATALOG_WRITES`: `staff` unless set. Open writes let anyone delete the catalog, so they must be
+/// asked for (the original's clients and test suite do) and are logged as a warning at start-up.
+fn catalog_writes(env: &Env<'_>) -> Result<CatalogWrites, ConfigError> {
+    match env.get("CATALOG_WRITES").as_deref().map(str::trim) {
+        None | Some("" | "staff") => Ok(CatalogWrites::Staff),
+        Some("open") => Ok(CatalogWrites::Open),
+        Some(other) => Err(ConfigError::new(
+            "CATALOG_WRITES",
+            format!("{other:?} is not one of: staff, open"),
+        )),
+    }
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
@@ -389,7 +487,9 @@ mod tests {
         assert_eq!(c.jwt.algorithm, Algorithm::HS256);
         assert_eq!(c.jwt.refresh_lifetime, Duration::from_secs(7 * 86400));
         assert!(c.email.is_none() && c.s3.is_none());
-        assert_eq!(c.catalog_writes, CatalogWrites::Open);
+        assert_eq!(c.catalog_writes, CatalogWrites::Staff);
+        assert!(!c.email_log_links);
+        assert!(c.jwt.secret_access.is_none() && c.jwt.secret_refresh.is_none());
         assert!(c.background_jobs);
         assert_eq!(c.catalog_cache_ttl, Duration::from_secs(2));
     }
@@ -468,5 +568,104 @@ mod tests {
         let s3 = c.s3.unwrap();
         assert_eq!(s3.endpoint(), "http://minio:9001");
         assert_eq!(s3.bucket, "theater-storage");
+    }
+
+    const STRONG_ACCESS: &str = "0123456789abcdef0123456789abcdef-access";
+    const STRONG_REFRESH: &str = "0123456789abcdef0123456789abcdef-refresh";
+
+    fn secret_error(access: &str, refresh: &str) -> ConfigError {
+        config(&[
+            ("SECRET_KEY_ACCESS", access),
+            ("SECRET_KEY_REFRESH", refresh),
+        ])
+        .unwrap_err()
+    }
+
+    #[test]
+    fn strong_distinct_secrets_are_accepted() {
+        let c = config(&[
+            ("SECRET_KEY_ACCESS", STRONG_ACCESS),
+            ("SECRET_KEY_REFRESH", STRONG_REFRESH),
+        ])
+        .unwrap();
+        assert_eq!(c.jwt.secret_access.unwrap().expose(), STRONG_ACCESS);
+        assert_eq!(c.jwt.secret_refresh.unwrap().expose(), STRONG_REFRESH);
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_naming_the_variable() {
+        let e = secret_error("0123456789abcdef0123456789abcde", STRONG_REFRESH);
+        assert_eq!(e.var, "SECRET_KEY_ACCESS");
+        assert!(e.to_string().contains("31 bytes"), "{e}");
+        assert!(e.to_string().contains("openssl rand -hex 32"), "{e}");
+        assert_eq!(
+            secret_error(STRONG_ACCESS, "short").var,
+            "SECRET_KEY_REFRESH"
+        );
+        // The value the issue reported: it used to be accepted silently.
+        assert_eq!(
+            secret_error("change-me-access", STRONG_REFRESH).var,
+            "SECRET_KEY_ACCESS"
+        );
+    }
+
+    #[test]
+    fn the_example_files_values_are_refused_whatever_their_length() {
+        let examples: Vec<&str> = example_values().collect();
+        let shipped = |name: &str| {
+            include_str!("../.env.example")
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                .unwrap()
+        };
+        for name in ["SECRET_KEY_ACCESS", "SECRET_KEY_REFRESH"] {
+            let value = shipped(name);
+            assert!(examples.contains(&value));
+            // Long enough, so only the example check stands between it and a forgeable token.
+            assert!(value.len() >= MIN_SECRET_BYTES, "{name}={value}");
+            let e = config(&[(name, value)]).unwrap_err();
+            assert_eq!(e.var, name);
+            assert!(e.to_string().contains(".env.example"), "{e}");
+        }
+        // Any other value of the file is refused too (a password pasted into the wrong line).
+        assert!(examples.contains(&"some_password"));
+        assert!(!examples.iter().any(|v| v.is_empty() || v.starts_with('#')));
+    }
+
+    #[test]
+    fn the_same_secret_for_both_kinds_is_refused() {
+        let e = secret_error(STRONG_ACCESS, STRONG_ACCESS);
+        assert_eq!(e.var, "SECRET_KEY_REFRESH");
+        assert!(e.to_string().contains("differ"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let c = config(&[("SECRET_KEY_ACCESS", STRONG_ACCESS)]).unwrap();
+        assert!(!format!("{c:?}").contains(STRONG_ACCESS));
+    }
+
+    #[test]
+    fn catalog_writes_default_to_staff_and_open_must_be_asked_for() {
+        assert_eq!(config(&[]).unwrap().catalog_writes, CatalogWrites::Staff);
+        let open = config(&[("CATALOG_WRITES", "open")]).unwrap();
+        assert_eq!(open.catalog_writes, CatalogWrites::Open);
+        assert_eq!(
+            config(&[("CATALOG_WRITES", "anyone")]).unwrap_err().var,
+            "CATALOG_WRITES"
+        );
+    }
+
+    #[test]
+    fn email_log_links_is_a_boolean() {
+        assert!(
+            config(&[("EMAIL_LOG_LINKS", "true")])
+                .unwrap()
+                .email_log_links
+        );
+        assert_eq!(
+            config(&[("EMAIL_LOG_LINKS", "all")]).unwrap_err().var,
+            "EMAIL_LOG_LINKS"
+        );
     }
 }

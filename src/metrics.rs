@@ -1,6 +1,6 @@
 //! `GET /metrics` in Prometheus text format: request counts and latency histograms per route and
-//! status (recorded by [`track`]), database pool usage and the e-mail outbox backlog (read at scrape
-//! time, so they cost nothing between scrapes).
+//! status (recorded by [`track`]), database pool usage, the e-mail outbox backlog and its permanently
+//! failed messages (read at scrape time, so they cost nothing between scrapes).
 
 use std::{sync::OnceLock, time::Instant};
 
@@ -87,9 +87,14 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections").set(f64::from(max));
-    match outbox_backlog(&state.db).await {
+    match outbox_count(&state.db, "sent_at IS NULL AND failed_at IS NULL").await {
         Ok(n) => metrics::gauge!("email_outbox_pending").set(n as f64),
         Err(e) => tracing::warn!(error = %e, "cannot read the e-mail outbox backlog"),
+    }
+    // Messages the server refused for good: they are never retried, so someone has to look.
+    match outbox_count(&state.db, "failed_at IS NOT NULL").await {
+        Ok(n) => metrics::gauge!("email_outbox_failed").set(n as f64),
+        Err(e) => tracing::warn!(error = %e, "cannot count failed e-mail"),
     }
     let mut response = (StatusCode::OK, handle().render()).into_response();
     response.headers_mut().insert(
@@ -113,11 +118,12 @@ fn pool_usage(db: &DatabaseConnection, max: u32) -> (u32, usize, u32) {
     }
 }
 
-async fn outbox_backlog(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+/// Rows of the outbox matching `condition` (a constant of this module, never input).
+async fn outbox_count(db: &DatabaseConnection, condition: &str) -> Result<i64, sea_orm::DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM email_outbox WHERE sent_at IS NULL",
+            format!("SELECT COUNT(*) AS n FROM email_outbox WHERE {condition}"),
         ))
         .await?;
     Ok(row

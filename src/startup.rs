@@ -141,12 +141,23 @@ fn request_span(req: &Request) -> tracing::Span {
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    use axum::http::header;
     if origins.is_empty() {
         return None;
     }
+    // Listed, not `*`: the Fetch standard never lets the wildcard cover `Authorization`, so browsers
+    // refused every call to a protected endpoint. These are the request headers the API reads.
+    let request_id = HeaderName::from_static("x-request-id");
     let layer = CorsLayer::new()
         .allow_methods(tower_http::cors::Any)
-        .allow_headers(tower_http::cors::Any)
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            request_id.clone(),
+        ])
+        // Scripts may read the request id (for a bug report) and when to retry after a 429.
+        .expose_headers([request_id, header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
     if origins.iter().any(|o| o == "*") {
         return Some(layer.allow_origin(tower_http::cors::Any));
@@ -279,6 +290,16 @@ impl Application {
             .config
             .background_jobs
             .then(|| crate::background::BackgroundJobs::spawn(&self.state));
+        if self.state.config.catalog_writes == crate::config::CatalogWrites::Open {
+            tracing::warn!(
+                "CATALOG_WRITES=open: anyone, without a token, may create, change and delete movies"
+            );
+        }
+        if self.state.config.email_log_links && self.state.config.email.is_none() {
+            tracing::warn!(
+                "EMAIL_LOG_LINKS=true: activation and password-reset tokens are written to the log (development only)"
+            );
+        }
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         let served = axum::serve(
             self.listener,

@@ -1,6 +1,8 @@
 //! Logging: human-readable lines by default, one JSON object per line with `LOG_FORMAT=json`.
 //! `RUST_LOG` overrides the default filter.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::LogFormat;
@@ -21,6 +23,14 @@ pub fn init(format: LogFormat) {
                     .with_span_list(false),
             )
             .try_init(),
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
+        // Colour codes only for a person at a terminal: in a file, `docker logs` or a log collector
+        // they are noise around every field (and broke copying a link out of the log).
+        LogFormat::Text => registry
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
+            .try_init(),
     };
 }

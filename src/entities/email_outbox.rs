@@ -15,6 +15,14 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    /// The `Message-ID` header, `<...@...>`; fixed at insert so every attempt carries the same one
+    /// (`NULL` only on rows written before the column existed).
+    pub message_id: Option<String>,
+    /// The e-mail's link, as the log transport shows it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub link: Option<String>,
+    /// Set when the server refused the message for good (SMTP 5xx); it is never retried.
+    pub failed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,7 @@ use sea_orm::ConnectionTrait;
 use tokio::sync::Notify;
 
 pub use self::{
-    outbox::{Backoff, ExecutionOutcome, try_execute_task},
+    outbox::{Backoff, ExecutionOutcome, NewMessage, try_execute_task},
     templates::{EmailKind, EmailTemplates},
     transport::Transport,
 };
@@ -52,6 +52,8 @@ pub struct Mail {
     from: Mailbox,
     transport: Transport,
     backoff: Backoff,
+    /// The right-hand side of `Message-ID`s: the host of `APP_BASE_URL`, which names this service.
+    message_id_domain: String,
     /// Wakes the worker right after a commit, so mail leaves at once instead of at the next poll.
     wake: Notify,
 }
@@ -75,12 +77,17 @@ impl Mail {
                 }
             })
             .map_or_else(|| FALLBACK_FROM.parse(), Ok)?;
+        let message_id_domain = url::Url::parse(&config.app_base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".to_owned());
         Ok(Self {
             templates,
             base_url: config.app_base_url.clone(),
             from,
-            transport: Transport::from_config(config.email.as_ref()),
+            transport: Transport::from_config(config.email.as_ref(), config.email_log_links),
             backoff: Backoff::default(),
+            message_id_domain,
             wake: Notify::new(),
         })
     }
@@ -108,6 +115,24 @@ impl Mail {
         self.backoff
     }
 
+    pub fn message_id_domain(&self) -> &str {
+        &self.message_id_domain
+    }
+
+    /// Renders `notice` for `recipient`, with the `Message-ID` every attempt to send it will carry.
+    pub fn render(&self, recipient: &str, notice: Notice<'_>) -> anyhow::Result<NewMessage> {
+        let kind = notice.kind();
+        let link = self.link(recipient, notice);
+        let html_body = self.templates.render(kind, recipient, &link)?;
+        Ok(NewMessage {
+            recipient: recipient.to_owned(),
+            subject: kind.subject().to_owned(),
+            html_body,
+            link,
+            message_id: self.new_message_id(),
+        })
+    }
+
     /// Renders `notice` for `recipient` and writes it to the outbox through `db`, which should be the
     /// transaction of the change that causes it.
     pub async fn enqueue(
@@ -116,11 +141,17 @@ impl Mail {
         recipient: &str,
         notice: Notice<'_>,
     ) -> anyhow::Result<()> {
-        let kind = notice.kind();
-        let link = self.link(recipient, notice);
-        let html = self.templates.render(kind, recipient, &link)?;
-        outbox::insert(db, recipient, kind.subject(), html, chrono::Utc::now()).await?;
+        let message = self.render(recipient, notice)?;
+        outbox::insert(db, message, chrono::Utc::now()).await?;
         Ok(())
+    }
+
+    /// `<128 random bits in hex@domain>` (RFC 5322 §3.6.4): unique without coordination, unlike the
+    /// row id, which starts again at 1 in a fresh database and would make receivers drop new mail as
+    /// duplicates of old.
+    fn new_message_id(&self) -> String {
+        let id: u128 = rand::random();
+        format!("<{id:032x}@{}>", self.message_id_domain)
     }
 
     /// Tells the worker there is mail; call after the transaction that enqueued it has committed.
@@ -185,6 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn each_message_gets_its_own_message_id_in_the_services_domain() {
+        let mail = mail(&[("APP_BASE_URL", "https://theater.example:8443/")]);
+        let a = mail.render("a@c.io", Notice::ActivationComplete).unwrap();
+        let b = mail.render("a@c.io", Notice::ActivationComplete).unwrap();
+        assert!(a.message_id.starts_with('<'), "{}", a.message_id);
+        assert!(
+            a.message_id.ends_with("@theater.example>"),
+            "{}",
+            a.message_id
+        );
+        assert_eq!(a.message_id.len(), "<@theater.example>".len() + 32);
+        assert_ne!(a.message_id, b.message_id);
+        assert_eq!(a.link, "https://theater.example:8443/accounts/login");
+    }
+
+    #[test]
     fn the_sender_is_email_host_user_when_it_is_an_address() {
         assert_eq!(mail(&[]).from_address().to_string(), FALLBACK_FROM);
         let m = mail(&[
@@ -193,6 +240,10 @@ mod tests {
         ]);
         assert_eq!(m.from_address().to_string(), "noreply@theater.example");
         assert!(matches!(m.transport(), Transport::Smtp(_)));
+        assert!(matches!(
+            mail(&[]).transport(),
+            Transport::Log { show_tokens: false }
+        ));
         let m = mail(&[("EMAIL_HOST", "smtp.example"), ("EMAIL_HOST_USER", "bob")]);
         assert_eq!(m.from_address().to_string(), FALLBACK_FROM);
     }

@@ -5,24 +5,31 @@
 //! at once: on PostgreSQL the candidate row is picked with `FOR UPDATE SKIP LOCKED`, and SQLite takes
 //! its single write lock before the statement reads anything. The claim commits before SMTP starts, so
 //! no transaction is held open across the network; a worker that dies mid-send leaves the message to
-//! be claimed again when the lease ends (at-least-once delivery).
+//! be claimed again when the lease ends (at-least-once delivery). Every attempt of a message carries
+//! the `Message-ID` fixed when it was written, so such a duplicate is recognisable as one. A message
+//! the server refuses for good (an SMTP 5xx, or one that cannot even be built) is marked failed and
+//! never retried; `/metrics` counts those (`email_outbox_failed`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query},
 };
 use tokio_util::sync::CancellationToken;
 
-use super::{Mail, transport::OutgoingEmail};
+use super::{
+    Mail,
+    transport::{Delivery, OutgoingEmail, SEND_TIMEOUT, SendError},
+};
 use crate::entities::email_outbox::{self, Column, Entity};
 
-/// How long a claimed message is reserved for the worker sending it; far longer than an SMTP
-/// exchange may take (see the transport's timeout).
-const LEASE: Duration = Duration::from_secs(10 * 60);
+/// How long a claimed message is reserved for the worker sending it. It must outlive one attempt,
+/// which the transport cuts off at [`SEND_TIMEOUT`]: twice that leaves room for the database updates
+/// around it, and a message whose worker died is retried within two minutes, not ten.
+const LEASE: Duration = SEND_TIMEOUT.saturating_mul(2);
 /// How often an idle worker looks for due retries and mail enqueued by other processes.
 const POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// The shortest idle wait, so a due message another worker holds never makes this one spin.
@@ -30,14 +37,14 @@ const MIN_IDLE: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExecutionOutcome {
-    /// One message was attempted (sent, or its failure recorded for a later retry).
+    /// One message was attempted (sent, its failure recorded for a later retry, or marked failed).
     TaskCompleted,
     /// Nothing is due.
     EmptyQueue,
 }
 
 /// Retry delays: `base`, doubling with every failed attempt, never more than `max`. Delivery never
-/// gives up: an outage of days delays mail by at most `max` after it ends.
+/// gives up on a transient failure: an outage of days delays mail by at most `max` after it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     pub base: Duration,
@@ -63,28 +70,80 @@ impl Backoff {
     }
 }
 
+/// A rendered message, ready to be written to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    /// The e-mail's link (it may carry a token), for the log transport.
+    pub link: String,
+    /// `<random@domain>`, fixed now so every attempt carries it.
+    pub message_id: String,
+}
+
 /// Writes a message to the outbox, due at once.
 pub async fn insert(
     db: &impl ConnectionTrait,
-    recipient: &str,
-    subject: &str,
-    html_body: String,
+    message: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     email_outbox::ActiveModel {
-        recipient: Set(recipient.to_owned()),
-        subject: Set(subject.to_owned()),
-        html_body: Set(html_body),
+        recipient: Set(message.recipient),
+        subject: Set(message.subject),
+        html_body: Set(message.html_body),
         created_at: Set(now),
         attempts: Set(0),
         next_attempt_at: Set(now),
         sent_at: Set(None),
         last_error: Set(None),
+        message_id: Set(Some(message.message_id)),
+        link: Set(Some(message.link)),
+        failed_at: Set(None),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Writes a message to the outbox only when `condition` selects a row, in one statement
+/// (`INSERT ... SELECT ... WHERE EXISTS`): the caller does the same work whether or not the message
+/// is owed, so its response time does not tell. Returns whether it was written.
+pub async fn insert_if_exists(
+    db: &impl ConnectionTrait,
+    message: NewMessage,
+    now: DateTime<Utc>,
+    condition: sea_orm::sea_query::SelectStatement,
+) -> Result<bool, DbErr> {
+    let values = Query::select()
+        .expr(Expr::val(message.recipient))
+        .expr(Expr::val(message.subject))
+        .expr(Expr::val(message.html_body))
+        .expr(Expr::val(now))
+        .expr(Expr::val(0))
+        .expr(Expr::val(now))
+        .expr(Expr::val(message.message_id))
+        .expr(Expr::val(message.link))
+        .and_where(Expr::exists(condition))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(Entity)
+        .columns([
+            Column::Recipient,
+            Column::Subject,
+            Column::HtmlBody,
+            Column::CreatedAt,
+            Column::Attempts,
+            Column::NextAttemptAt,
+            Column::MessageId,
+            Column::Link,
+        ])
+        .select_from(values)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    let statement = db.get_database_backend().build(&insert);
+    Ok(db.execute_raw(statement).await?.rows_affected() > 0)
 }
 
 /// Claims the oldest due message, if any, and counts the attempt.
@@ -96,6 +155,7 @@ async fn claim(
         .column(Column::Id)
         .from(Entity)
         .and_where(Expr::col(Column::SentAt).is_null())
+        .and_where(Expr::col(Column::FailedAt).is_null())
         .and_where(Expr::col(Column::NextAttemptAt).lte(now))
         .order_by(Column::NextAttemptAt, Order::Asc)
         .order_by(Column::Id, Order::Asc)
@@ -107,15 +167,19 @@ async fn claim(
         .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .value(Column::NextAttemptAt, now + LEASE)
         .and_where(Expr::col(Column::Id).in_subquery(due))
-        .returning_all()
+        // Named, not `*`: SQLite expands `RETURNING *` when it (re)prepares the statement, and after
+        // a migration added columns, sqlx's cached column list no longer matched the row (the row was
+        // lost, or the connection's worker panicked).
+        .returning(Query::returning().columns(Column::iter()))
         .to_owned();
     let statement = db.get_database_backend().build(&update);
     Entity::find().from_raw_sql(statement).one(db).await
 }
 
 /// Sends one due message, if there is one. A failure is recorded on the message (`attempts`,
-/// `last_error`, `next_attempt_at` per the back-off) and is not an error of this function, which fails
-/// only when the database does.
+/// `last_error`, and `next_attempt_at` per the back-off, or `failed_at` when it is permanent) and is
+/// not an error of this function, which fails only when the database does. A message handed to the
+/// log (no `EMAIL_HOST`) counts as sent, as before: it stays readable in the table.
 pub async fn try_execute_task(
     db: &DatabaseConnection,
     mail: &Mail,
@@ -123,36 +187,64 @@ pub async fn try_execute_task(
     let Some(task) = claim(db, Utc::now()).await? else {
         return Ok(ExecutionOutcome::EmptyQueue);
     };
+    let message_id = task
+        .message_id
+        .clone()
+        .unwrap_or_else(|| legacy_message_id(&task, mail.message_id_domain()));
     let email = OutgoingEmail {
+        outbox_id: task.id,
         from: mail.from_address(),
         to: &task.recipient,
         subject: &task.subject,
         html: &task.html_body,
+        link: task.link.as_deref(),
+        message_id: &message_id,
     };
     let sent = mail.transport().send(&email).await;
     let now = Utc::now();
     let mut update = Entity::update_many().filter(Column::Id.eq(task.id));
+    let error_text = |e: &SendError| -> String { e.to_string().chars().take(2000).collect() };
     match sent {
-        Ok(()) => {
-            tracing::info!(id = task.id, to = %task.recipient, subject = %task.subject, "e-mail sent");
+        Ok(delivery) => {
+            if delivery == Delivery::Sent {
+                tracing::info!(id = task.id, to = %task.recipient, subject = %task.subject, "e-mail sent");
+            }
             update = update
                 .col_expr(Column::SentAt, Expr::value(now))
                 .col_expr(Column::LastError, Expr::value(Option::<String>::None));
         }
-        Err(e) => {
+        Err(e @ SendError::Permanent(_)) => {
+            tracing::error!(
+                id = task.id, to = %task.recipient, attempts = task.attempts,
+                "e-mail refused for good, it will not be retried: {e}"
+            );
+            update = update
+                .col_expr(Column::FailedAt, Expr::value(now))
+                .col_expr(Column::LastError, Expr::value(error_text(&e)));
+        }
+        Err(e @ SendError::Transient(_)) => {
             let retry_at = now + mail.backoff().delay(task.attempts);
             tracing::warn!(
                 id = task.id, to = %task.recipient, attempts = task.attempts, %retry_at,
-                "e-mail not sent, will retry: {e:#}"
+                "e-mail not sent, will retry: {e}"
             );
-            let error: String = format!("{e:#}").chars().take(2000).collect();
             update = update
                 .col_expr(Column::NextAttemptAt, Expr::value(retry_at))
-                .col_expr(Column::LastError, Expr::value(error));
+                .col_expr(Column::LastError, Expr::value(error_text(&e)));
         }
     }
     update.exec(db).await?;
     Ok(ExecutionOutcome::TaskCompleted)
+}
+
+/// A `Message-ID` for a row written before the column existed: derived from the row, so it too is the
+/// same on every attempt.
+fn legacy_message_id(task: &email_outbox::Model, domain: &str) -> String {
+    format!(
+        "<outbox.{}.{}@{domain}>",
+        task.id,
+        task.created_at.timestamp_micros()
+    )
 }
 
 /// When the next unsent message falls due (a retry, or a message another process is sending).
@@ -161,6 +253,7 @@ async fn next_due(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbEr
         .select_only()
         .column(Column::NextAttemptAt)
         .filter(Column::SentAt.is_null())
+        .filter(Column::FailedAt.is_null())
         .order_by_asc(Column::NextAttemptAt)
         .into_tuple()
         .one(db)
@@ -218,6 +311,41 @@ pub async fn run_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_older_than_the_column_get_a_stable_message_id() {
+        let now = Utc::now();
+        let row = email_outbox::Model {
+            id: 42,
+            recipient: "a@example.com".into(),
+            subject: "s".into(),
+            html_body: String::new(),
+            created_at: now,
+            attempts: 3,
+            next_attempt_at: now,
+            sent_at: None,
+            last_error: None,
+            message_id: None,
+            link: None,
+            failed_at: None,
+        };
+        let id = legacy_message_id(&row, "theater.example");
+        assert_eq!(
+            id,
+            format!("<outbox.42.{}@theater.example>", now.timestamp_micros())
+        );
+        let retried = email_outbox::Model {
+            attempts: 4,
+            ..row.clone()
+        };
+        assert_eq!(legacy_message_id(&retried, "theater.example"), id);
+    }
+
+    #[test]
+    fn a_lease_outlives_one_attempt_and_is_short() {
+        assert!(LEASE > SEND_TIMEOUT);
+        assert!(LEASE <= Duration::from_secs(120));
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap() {

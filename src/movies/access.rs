@@ -1,6 +1,7 @@
-//! Who may change the catalog. The original let anyone create, edit and delete movies; that stays the
-//! default (`CATALOG_WRITES=open`). With `CATALOG_WRITES=staff` the writing endpoints require the access
-//! token of an active `moderator` or `admin`.
+//! Who may change the catalog. By default (`CATALOG_WRITES=staff`) the writing endpoints require the
+//! access token of an active `moderator` or `admin`: open writes let an anonymous client delete the
+//! whole catalog. `CATALOG_WRITES=open` restores the original's anonymous writes for its clients and
+//! test suite (start-up logs a warning).
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 

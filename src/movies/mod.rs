@@ -5,7 +5,7 @@
 //! - [`schema`]: request and response types;
 //! - [`store`]: the SQL (few round trips: the read endpoints are load-tested);
 //! - [`routes`]: the handlers;
-//! - [`access`]: the `CATALOG_WRITES=staff` switch;
+//! - [`access`]: who may write (staff by default; `CATALOG_WRITES=open` for the original's clients);
 //! - [`cache`]: rendered details and list pages, dropped on every write;
 //! - [`import`]: `theater seed`.
 

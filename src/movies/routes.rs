@@ -136,8 +136,8 @@ fn encoded_filters(query: &ListQuery) -> String {
     responses(
         (status = 201, description = "The created movie", body = MovieDetail),
         (status = 400, description = "`Invalid input data.`", body = ErrorBody),
-        (status = 401, description = "With `CATALOG_WRITES=staff`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
-        (status = 403, description = "With `CATALOG_WRITES=staff`: `You don't have permission to modify the catalog.`", body = ErrorBody),
+        (status = 401, description = "Unless `CATALOG_WRITES=open`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
+        (status = 403, description = "Unless `CATALOG_WRITES=open`: `You don't have permission to modify the catalog.`", body = ErrorBody),
         (status = 409, description = "A movie with this name and release date exists", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ValidationErrorBody),
     )
@@ -208,8 +208,8 @@ pub async fn get_movie(
     responses(
         (status = 200, description = "`{\"detail\": \"Movie updated successfully.\"}`", body = MovieUpdated),
         (status = 400, description = "`Invalid input data.` (e.g. the new name and date belong to another movie)", body = ErrorBody),
-        (status = 401, description = "With `CATALOG_WRITES=staff`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
-        (status = 403, description = "With `CATALOG_WRITES=staff`: `You don't have permission to modify the catalog.`", body = ErrorBody),
+        (status = 401, description = "Unless `CATALOG_WRITES=open`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
+        (status = 403, description = "Unless `CATALOG_WRITES=open`: `You don't have permission to modify the catalog.`", body = ErrorBody),
         (status = 404, description = "`Movie with the given ID was not found.`", body = ErrorBody),
         (status = 422, description = "Invalid id or body", body = ValidationErrorBody),
     )
@@ -243,8 +243,8 @@ pub async fn update_movie(
     security((), ("bearer" = [])),
     responses(
         (status = 204, description = "Deleted; empty body"),
-        (status = 401, description = "With `CATALOG_WRITES=staff`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
-        (status = 403, description = "With `CATALOG_WRITES=staff`: `You don't have permission to modify the catalog.`", body = ErrorBody),
+        (status = 401, description = "Unless `CATALOG_WRITES=open`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
+        (status = 403, description = "Unless `CATALOG_WRITES=open`: `You don't have permission to modify the catalog.`", body = ErrorBody),
         (status = 404, description = "`Movie with the given ID was not found.`", body = ErrorBody),
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )

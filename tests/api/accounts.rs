@@ -433,6 +433,87 @@ async fn register_reports_a_database_failure_as_500(backend: Backend) {
 
 // ---------------------------------------------------------------- activate
 
+/// Resend and reset request answer the same for every address, and must take the same time too, or
+/// their timing tells who is registered. Timing itself is too noisy to assert on a loaded machine, so
+/// this checks its cause: the SQL statements each request runs are the same whether or not the
+/// address is owed an e-mail (they used to be one lookup for an unknown address and a whole
+/// transaction for a known one).
+async fn resend_and_reset_request_run_the_same_statements_for_every_address(backend: Backend) {
+    use std::sync::Mutex;
+    use theater::accounts::{domain::Email, service};
+    let app = spawn_mail_app(backend).await;
+    app.active_user("active@example.com").await;
+    app.register("inactive@example.com", PASSWORD).await;
+    let statements = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut db = app.db.clone();
+    {
+        let statements = statements.clone();
+        db.set_metric_callback(move |info| {
+            statements.lock().unwrap().push(info.statement.sql.clone())
+        });
+    }
+    let state = theater::startup::AppState {
+        db,
+        ..app.state.clone()
+    };
+    let record = |address: &str| {
+        statements.lock().unwrap().clear();
+        Email::parse(address).unwrap()
+    };
+    let taken = || std::mem::take(&mut *statements.lock().unwrap());
+
+    // Owed: inactive for a resend, active for a reset; then the other state, then no account.
+    let addresses = [
+        "inactive@example.com",
+        "active@example.com",
+        "nobody@example.com",
+    ];
+    let mut resend = Vec::new();
+    for address in addresses {
+        let email = record(address);
+        service::resend_activation(&state, &email).await.unwrap();
+        resend.push(taken());
+    }
+    let mut reset = Vec::new();
+    for address in [
+        "active@example.com",
+        "inactive@example.com",
+        "nobody@example.com",
+    ] {
+        let email = record(address);
+        service::request_password_reset(&state, &email)
+            .await
+            .unwrap();
+        reset.push(taken());
+    }
+    for runs in [&resend, &reset] {
+        assert!(runs[0].len() >= 3, "{runs:#?}");
+        assert_eq!(runs[0], runs[1], "an address in the other state");
+        assert_eq!(runs[0], runs[2], "an unknown address");
+    }
+    // And only the owed addresses got mail.
+    assert_eq!(
+        app.count_mail("inactive@example.com", "Account Activation")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count_mail("active@example.com", "Account Activation")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count_mail("active@example.com", "Password Reset Request")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count_mail("inactive@example.com", "Password Reset Request")
+            .await,
+        0
+    );
+}
+
 async fn activate_activates_deletes_the_token_and_sends_the_activated_email(backend: Backend) {
     let app = spawn_mail_app(backend).await;
     app.register("act@example.com", PASSWORD).await;
@@ -913,7 +994,7 @@ async fn refresh_rejects_bad_tokens(backend: Backend) {
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"user_id": id, "exp": Utc::now().timestamp() - 10}),
-        &jsonwebtoken::EncodingKey::from_secret(b"test-refresh-secret"),
+        &jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_REFRESH_SECRET.as_bytes()),
     )
     .unwrap();
     let (status, body) = refresh(expired).await;
@@ -1168,18 +1249,209 @@ async fn failed_deliveries_are_retried_with_backoff_and_survive_a_restart(backen
     );
 }
 
+/// Makes every unsent message due now, as if its retry time had come.
+async fn make_mail_due(app: &TestApp) {
+    email_outbox::Entity::update_many()
+        .col_expr(email_outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn the_outbox_row(app: &TestApp) -> email_outbox::Model {
+    email_outbox::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an outbox row")
+}
+
+/// The `Message-ID` header of a raw message.
+fn message_id(raw: &str) -> String {
+    raw.lines()
+        .find_map(|l| l.strip_prefix("Message-ID: "))
+        .unwrap_or_else(|| panic!("no Message-ID in {raw}"))
+        .to_owned()
+}
+
+async fn a_message_keeps_its_message_id_on_every_attempt(backend: Backend) {
+    let app = spawn_mail_app_with_transport(backend, |_| {}, AsyncStubTransport::new_error()).await;
+    assert_eq!(
+        app.register("twice@example.com", PASSWORD).await.status(),
+        201
+    );
+    try_execute_task(&app.db, &app.state.mail).await.unwrap();
+    make_mail_due(&app).await;
+    try_execute_task(&app.db, &app.state.mail).await.unwrap();
+    let ids: Vec<String> = app
+        .stub()
+        .messages()
+        .await
+        .iter()
+        .map(|(_, raw)| message_id(raw))
+        .collect();
+    assert_eq!(ids.len(), 2, "two attempts");
+    assert_eq!(ids[0], ids[1]);
+    // `<random@host of APP_BASE_URL>`, as stored when the message was written.
+    assert!(
+        ids[0].starts_with('<') && ids[0].ends_with("@127.0.0.1>"),
+        "{}",
+        ids[0]
+    );
+    assert_eq!(the_outbox_row(&app).await.message_id, Some(ids[0].clone()));
+
+    // Another message gets another id.
+    app.register("other@example.com", PASSWORD).await;
+    make_mail_due(&app).await;
+    while try_execute_task(&app.db, &app.state.mail).await.unwrap()
+        == ExecutionOutcome::TaskCompleted
+    {}
+    let mut distinct: Vec<String> = app
+        .stub()
+        .messages()
+        .await
+        .iter()
+        .map(|(_, raw)| message_id(raw))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2);
+}
+
+/// An SMTP server on 127.0.0.1 that accepts every command but answers `RCPT TO` with `reply`, so
+/// tests see how the worker treats a refusal through the real SMTP client.
+async fn refusing_smtp_server(reply: &'static str) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                if write.write_all(b"220 refusing ESMTP\r\n").await.is_err() {
+                    return;
+                }
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let command = line.to_ascii_uppercase();
+                    let answer = match command.get(..4) {
+                        Some("RCPT") => reply,
+                        Some("QUIT") => "221 bye",
+                        _ => "250 ok",
+                    };
+                    if write
+                        .write_all(format!("{answer}\r\n").as_bytes())
+                        .await
+                        .is_err()
+                        || command.starts_with("QUIT")
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// An app whose mail goes over SMTP to `127.0.0.1:{port}`, with the worker driven by the test.
+async fn spawn_smtp_app(backend: Backend, port: u16) -> TestApp {
+    crate::helpers::spawn_app_with(backend, |env| {
+        env.insert("BACKGROUND_JOBS".into(), "false".into());
+        env.insert("EMAIL_HOST".into(), "127.0.0.1".into());
+        env.insert("EMAIL_PORT".into(), port.to_string());
+    })
+    .await
+}
+
+async fn metrics_text(app: &TestApp) -> String {
+    app.get("/metrics").await.text().await.unwrap()
+}
+
+async fn permanent_refusals_are_marked_failed_and_never_retried(backend: Backend) {
+    let port = refusing_smtp_server("550 5.1.1 no such user here").await;
+    let app = spawn_smtp_app(backend, port).await;
+    assert_eq!(
+        app.register("nobody@example.com", PASSWORD).await.status(),
+        201
+    );
+    assert_eq!(
+        try_execute_task(&app.db, &app.state.mail).await.unwrap(),
+        ExecutionOutcome::TaskCompleted
+    );
+    let row = the_outbox_row(&app).await;
+    assert!(row.failed_at.is_some() && row.sent_at.is_none(), "{row:?}");
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("no such user here"),
+        "{row:?}"
+    );
+    // Never claimed again, even when its time comes.
+    make_mail_due(&app).await;
+    assert_eq!(
+        try_execute_task(&app.db, &app.state.mail).await.unwrap(),
+        ExecutionOutcome::EmptyQueue
+    );
+    assert_eq!(the_outbox_row(&app).await.attempts, 1);
+    let metrics = metrics_text(&app).await;
+    assert!(
+        metrics.lines().any(|l| l == "email_outbox_failed 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.lines().any(|l| l == "email_outbox_pending 0"),
+        "{metrics}"
+    );
+}
+
+async fn transient_refusals_are_retried(backend: Backend) {
+    let port = refusing_smtp_server("451 4.3.0 mailbox busy, try later").await;
+    let app = spawn_smtp_app(backend, port).await;
+    assert_eq!(
+        app.register("busy@example.com", PASSWORD).await.status(),
+        201
+    );
+    try_execute_task(&app.db, &app.state.mail).await.unwrap();
+    let row = the_outbox_row(&app).await;
+    assert!(row.failed_at.is_none() && row.sent_at.is_none(), "{row:?}");
+    assert!(row.next_attempt_at > Utc::now(), "{row:?}");
+    assert!(
+        row.last_error.as_deref().unwrap().contains("try later"),
+        "{row:?}"
+    );
+    make_mail_due(&app).await;
+    assert_eq!(
+        try_execute_task(&app.db, &app.state.mail).await.unwrap(),
+        ExecutionOutcome::TaskCompleted
+    );
+    assert_eq!(the_outbox_row(&app).await.attempts, 2);
+    let metrics = metrics_text(&app).await;
+    assert!(
+        metrics.lines().any(|l| l == "email_outbox_failed 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.lines().any(|l| l == "email_outbox_pending 1"),
+        "{metrics}"
+    );
+}
+
 async fn concurrent_workers_send_each_message_once(backend: Backend) {
     let app = spawn_mail_app(backend).await;
     for i in 0..12 {
-        theater::mail::outbox::insert(
-            &app.db,
-            &format!("w{i}@example.com"),
-            "Account Activation",
-            "<p>hi</p>".into(),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+        let message = app
+            .state
+            .mail
+            .render(
+                &format!("w{i}@example.com"),
+                theater::mail::Notice::ActivationComplete,
+            )
+            .unwrap();
+        theater::mail::outbox::insert(&app.db, message, Utc::now())
+            .await
+            .unwrap();
     }
     let worker = || async {
         let mut sent = 0;
@@ -1304,6 +1576,7 @@ db_tests!(
     activate_refuses_an_active_account,
     reset_request_answers_the_same_and_mails_only_active_users,
     concurrent_requests_for_one_user_all_succeed,
+    resend_and_reset_request_run_the_same_statements_for_every_address,
     reset_complete_changes_the_password_and_signs_out,
     reset_complete_rejects_every_bad_combination,
     reset_complete_reports_a_database_failure_as_500,
@@ -1318,6 +1591,9 @@ db_tests!(
     activation_resend_only_mails_inactive_users,
     openapi_lists_every_account_endpoint,
     failed_deliveries_are_retried_with_backoff_and_survive_a_restart,
+    a_message_keeps_its_message_id_on_every_attempt,
+    permanent_refusals_are_marked_failed_and_never_retried,
+    transient_refusals_are_retried,
     concurrent_workers_send_each_message_once,
     the_served_application_runs_the_worker,
     expired_tokens_are_cleaned_up,
@@ -1336,8 +1612,8 @@ fn theater(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
             "DATABASE_URL",
             format!("sqlite://{}/theater.db", dir.display()),
         )
-        .env("SECRET_KEY_ACCESS", "a")
-        .env("SECRET_KEY_REFRESH", "r")
+        .env("SECRET_KEY_ACCESS", crate::helpers::TEST_ACCESS_SECRET)
+        .env("SECRET_KEY_REFRESH", crate::helpers::TEST_REFRESH_SECRET)
         .env("RUST_LOG", "error")
         .output()
         .expect("run theater");

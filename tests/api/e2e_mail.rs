@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use theater::{
     entities::email_outbox,
@@ -100,6 +100,29 @@ async fn captured(maildev: &str, to: &str, subject: &str, timeout: Duration) -> 
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// The `Message-ID` header maildev received on the e-mail to `to` with `subject`.
+async fn captured_message_id(maildev: &str, to: &str, subject: &str) -> String {
+    let list: Vec<Value> = reqwest::get(format!("{maildev}/email"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail = list
+        .iter()
+        .find(|m| {
+            m["subject"] == subject
+                && m["to"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|a| a["address"] == to))
+        })
+        .expect("the captured e-mail");
+    mail["headers"]["message-id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no Message-ID header: {mail}"))
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e2e_accounts_flow_through_real_smtp() {
     let Some((smtp, maildev)) = shared_maildev() else {
@@ -113,6 +136,18 @@ async fn e2e_accounts_flow_through_real_smtp() {
     assert_eq!(status, 201, "{body}");
     let activation = captured(&maildev, &email, "Account Activation", WAIT).await;
     assert_eq!(activation.email_element(), email);
+    // The Message-ID fixed when the message was written went out with it.
+    let stored = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Recipient.eq(email.as_str()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .and_then(|row| row.message_id)
+        .expect("a stored Message-ID");
+    assert_eq!(
+        captured_message_id(&maildev, &email, "Account Activation").await,
+        stored
+    );
     assert_eq!(activation.from, smtp.user, "sent from EMAIL_HOST_USER");
     assert!(activation.link().starts_with(&app.address));
     let page = app.get(&activation.link_path()).await.text().await.unwrap();

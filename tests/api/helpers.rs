@@ -69,6 +69,11 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
 }
 
+/// The tests' JWT secrets: fixed (tests mint foreign tokens with them), 32 bytes or more and distinct,
+/// as start-up requires.
+pub const TEST_ACCESS_SECRET: &str = "theater-tests-access-secret-0123456789";
+pub const TEST_REFRESH_SECRET: &str = "theater-tests-refresh-secret-0123456789";
+
 /// The test environment: embedded defaults, fixed secrets, a private data directory.
 pub fn test_env(data_dir: &std::path::Path, base_url: &str) -> HashMap<String, String> {
     [
@@ -76,8 +81,8 @@ pub fn test_env(data_dir: &std::path::Path, base_url: &str) -> HashMap<String, S
         ("BIND_ADDRESS", "127.0.0.1".into()),
         ("PORT", "0".into()),
         ("APP_BASE_URL", base_url.to_owned()),
-        ("SECRET_KEY_ACCESS", "test-access-secret".into()),
-        ("SECRET_KEY_REFRESH", "test-refresh-secret".into()),
+        ("SECRET_KEY_ACCESS", TEST_ACCESS_SECRET.into()),
+        ("SECRET_KEY_REFRESH", TEST_REFRESH_SECRET.into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

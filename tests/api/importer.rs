@@ -351,14 +351,23 @@ async fn imported_rows_share_lookups_with_the_api(backend: Backend) {
     ))
     .await
     .unwrap();
-    let (status, created) = json(
-        app.post_json(
-            "/api/v1/theater/movies/",
-            &json!({"name": "Posted", "date": "2021-01-01", "score": 1, "overview": "o",
-                    "status": "Released", "budget": 1, "revenue": 1, "country": "us",
-                    "genres": ["science fiction"], "actors": ["tom cruise"], "languages": ["english"]}),
+    let moderator = app
+        .insert_user(
+            "moderator@example.com",
+            theater::auth::Group::Moderator,
+            true,
         )
-        .await,
+        .await;
+    let (status, created) = json(
+        app.client
+            .post(app.url("/api/v1/theater/movies/"))
+            .header("Authorization", app.bearer(moderator))
+            .json(&json!({"name": "Posted", "date": "2021-01-01", "score": 1, "overview": "o",
+                    "status": "Released", "budget": 1, "revenue": 1, "country": "us",
+                    "genres": ["science fiction"], "actors": ["tom cruise"], "languages": ["english"]}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, 201, "{created}");

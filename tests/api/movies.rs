@@ -11,6 +11,17 @@ use crate::{
     helpers::{Backend, TestApp, json, spawn_app, spawn_app_with},
 };
 
+/// Most tests here check the original's contract, whose catalog anyone may write: they run with
+/// `CATALOG_WRITES=open`, as the original's clients and test suite would. `staff_mode_guards_writes`
+/// checks the default.
+async fn spawn_open_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, open_catalog).await
+}
+
+fn open_catalog(env: &mut std::collections::HashMap<String, String>) {
+    env.insert("CATALOG_WRITES".into(), "open".into());
+}
+
 const MOVIES: &str = "/api/v1/theater/movies/";
 
 fn movie_url(id: impl std::fmt::Display) -> String {
@@ -85,13 +96,13 @@ fn one_error(body: &Value) -> &Value {
 }
 
 async fn an_empty_catalog_is_404(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let (status, body) = json(app.get(MOVIES).await).await;
     assert_eq!((status, body), (404, json!({"detail": "No movies found."})));
 }
 
 async fn create_returns_the_normalised_detail(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let mut body = movie("Creed III", "2023-03-02");
     body["genres"] = json!(["sci-fi", "drama", "Drama"]);
     body["actors"] = json!(["they're", "2nd unit"]);
@@ -136,7 +147,7 @@ async fn create_returns_the_normalised_detail(backend: Backend) {
 }
 
 async fn existing_related_rows_are_reused(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let first = app.created(&movie("One", "2020-01-01")).await;
     let mut body = movie("Two", "2020-01-01");
     body["genres"] = json!(["DRAMA", "comedy"]);
@@ -161,7 +172,7 @@ async fn existing_related_rows_are_reused(backend: Backend) {
 }
 
 async fn budgets_keep_cents(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let mut body = movie("Cents", "2021-05-05");
     body["budget"] = json!(1234.567);
     body["score"] = json!(0);
@@ -175,7 +186,7 @@ async fn budgets_keep_cents(backend: Backend) {
 }
 
 async fn duplicates_are_409(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     app.created(&movie("Creed III", "2023-03-02")).await;
     let (status, body) = app.create_movie(&movie("Creed III", "2023-03-02")).await;
     assert_eq!(status, 409);
@@ -189,7 +200,7 @@ async fn duplicates_are_409(backend: Backend) {
 }
 
 async fn create_validation_is_422(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let next_year = chrono::Utc::now().year() + 1;
 
     let (status, body) = app.create_movie(&json!({})).await;
@@ -357,7 +368,7 @@ async fn create_validation_is_422(backend: Backend) {
 }
 
 async fn concurrent_creates_share_new_rows_without_duplicates(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let creates = (0..12).map(|i| {
         let mut body = movie(&format!("Parallel {i}"), "2022-02-02");
         body["genres"] = json!(["brand new genre", "another new genre", "drama"]);
@@ -379,7 +390,7 @@ async fn concurrent_creates_share_new_rows_without_duplicates(backend: Backend) 
 }
 
 async fn concurrent_creates_of_one_movie_give_one_row(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let body = movie("Only once", "2022-02-02");
     let creates = (0..6).map(|_| app.create_movie(&body));
     let statuses: Vec<u16> = futures::future::join_all(creates)
@@ -400,7 +411,7 @@ async fn concurrent_creates_of_one_movie_give_one_row(backend: Backend) {
 }
 
 async fn list_pages_newest_first(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let mut ids = Vec::new();
     for i in 0..25 {
         ids.push(
@@ -458,7 +469,7 @@ async fn list_pages_newest_first(backend: Backend) {
 }
 
 async fn list_without_filters_is_byte_identical_to_the_original(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let id = app.created(&movie("Exact", "2023-03-02")).await;
     let text = app
         .get(&format!("{MOVIES}?page=1&per_page=1"))
@@ -483,7 +494,7 @@ async fn list_without_filters_is_byte_identical_to_the_original(backend: Backend
 }
 
 async fn list_query_validation_is_422(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let cases = [
         (
             "?page=0",
@@ -537,7 +548,7 @@ async fn list_query_validation_is_422(backend: Backend) {
 }
 
 async fn detail_errors(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let id = app.created(&movie("Here", "2020-01-01")).await;
     let not_found = json!({"detail": "Movie with the given ID was not found."});
     for missing in [
@@ -561,7 +572,7 @@ async fn detail_errors(backend: Backend) {
 }
 
 async fn paths_without_trailing_slash_work(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let (status, created) = json(
         app.post_json("/api/v1/theater/movies", &movie("Slashless", "2020-01-01"))
             .await,
@@ -588,7 +599,7 @@ async fn paths_without_trailing_slash_work(backend: Backend) {
 }
 
 async fn patch_updates_given_fields(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let id = app.created(&movie("Before", "2020-01-01")).await;
     let (status, body) = json(
         app.patch_json(
@@ -626,7 +637,7 @@ async fn patch_updates_given_fields(backend: Backend) {
 }
 
 async fn patch_errors(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let id = app.created(&movie("Taken", "2020-01-01")).await;
     let other = app.created(&movie("Other", "2020-01-01")).await;
     let invalid = json!({"detail": "Invalid input data."});
@@ -684,7 +695,7 @@ async fn patch_errors(backend: Backend) {
 }
 
 async fn delete_removes_the_movie_and_its_links(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let keep = app.created(&movie("Keep", "2020-01-01")).await;
     let gone = app.created(&movie("Gone", "2020-01-01")).await;
     assert_eq!(app.count("movies_genres").await, 4);
@@ -744,7 +755,7 @@ async fn filter_catalog(app: &TestApp) -> [i64; 4] {
 }
 
 async fn list_filters_and_sorts(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let [war, peace, amelie, zulu] = filter_catalog(&app).await;
     let ids = |page: &Value| -> Vec<i64> {
         page["movies"]
@@ -794,7 +805,7 @@ async fn list_filters_and_sorts(backend: Backend) {
 }
 
 async fn pagination_links_keep_filters(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     filter_catalog(&app).await;
     let (status, page) = json(
         app.get(&format!(
@@ -836,11 +847,9 @@ async fn pagination_links_keep_filters(backend: Backend) {
     assert_ne!(second["movies"][0]["id"], first["movies"][0]["id"]);
 }
 
+/// Staff mode is the default: without `CATALOG_WRITES`, anonymous writes are refused.
 async fn staff_mode_guards_writes(backend: Backend) {
-    let app = spawn_app_with(backend, |env| {
-        env.insert("CATALOG_WRITES".into(), "staff".into());
-    })
-    .await;
+    let app = spawn_app(backend).await;
     let user = app.insert_user("user@example.com", Group::User, true).await;
     let moderator = app
         .insert_user("moderator@example.com", Group::Moderator, true)
@@ -955,7 +964,7 @@ async fn staff_mode_guards_writes(backend: Backend) {
 }
 
 async fn open_mode_needs_no_token(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     // Even a garbage Authorization header is ignored, as the original had no auth on movies.
     let (status, created) = app
         .send(
@@ -969,7 +978,7 @@ async fn open_mode_needs_no_token(backend: Backend) {
 }
 
 async fn openapi_documents_every_movie_endpoint(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_open_app(backend).await;
     let (status, doc) = json(app.get("/openapi.json").await).await;
     assert_eq!(status, 200);
     let paths = &doc["paths"];
@@ -1039,6 +1048,7 @@ async fn openapi_documents_every_movie_endpoint(backend: Backend) {
 /// Details and list pages are cached; every write through the API must show at once.
 async fn writes_show_at_once_through_the_cache(backend: Backend) {
     let app = spawn_app_with(backend, |env| {
+        open_catalog(env);
         env.insert("CATALOG_CACHE_TTL_SECONDS".into(), "3600".into());
     })
     .await;
@@ -1075,6 +1085,7 @@ async fn writes_show_at_once_through_the_cache(backend: Backend) {
 /// next request.
 async fn without_the_cache_outside_changes_show_at_once(backend: Backend) {
     let app = spawn_app_with(backend, |env| {
+        open_catalog(env);
         env.insert("CATALOG_CACHE_TTL_SECONDS".into(), "0".into());
     })
     .await;

@@ -454,7 +454,7 @@ async fn missing_or_bad_tokens_are_401_before_validation(backend: Backend) {
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
         &json!({"user_id": id, "exp": chrono::Utc::now().timestamp() - 10}),
-        &jsonwebtoken::EncodingKey::from_secret(b"test-access-secret"),
+        &jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_ACCESS_SECRET.as_bytes()),
     )
     .unwrap();
     let foreign = jsonwebtoken::encode(
