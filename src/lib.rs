@@ -20,6 +20,7 @@ pub mod movies;
 pub mod openapi;
 pub mod pages;
 pub mod profiles;
+pub mod server;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! Building and running the HTTP application. `main` only reads configuration and calls
 //! [`Application::build`]; tests build the same application on port 0 with their own state.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -265,7 +265,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests. The background jobs
+    /// Serves until `shutdown` completes, then finishes in-flight requests (see `server` for the
+    /// connection deadlines and the shutdown deadline). The background jobs
     /// (unless `BACKGROUND_JOBS=false`) run alongside and stop after the server.
     pub async fn run_until(
         self,
@@ -280,17 +281,17 @@ impl Application {
             .background_jobs
             .then(|| crate::background::BackgroundJobs::spawn(&self.state));
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        let served = axum::serve(
+        crate::server::serve(
             self.listener,
-            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+            service,
+            self.state.config.connections,
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("HTTP server failed");
+        .await;
         if let Some(background) = background {
             background.stop().await;
         }
-        served
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod connections;
 mod e2e_mail;
 mod e2e_s3;
 mod health;
