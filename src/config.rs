@@ -100,7 +100,10 @@ impl ConnectionSettings {
             None => default_max_connections(),
         };
         if max_connections == 0 {
-            return Err(ConfigError::new("HTTP_MAX_CONNECTIONS", "must be at least 1"));
+            return Err(ConfigError::new(
+                "HTTP_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
         }
         Ok(Self {
             header_read_timeout: env.parse_seconds("HTTP_HEADER_READ_TIMEOUT_SECONDS", 10)?,

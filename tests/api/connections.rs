@@ -27,7 +27,10 @@ fn settings(
     max: Option<usize>,
 ) -> impl FnOnce(&mut HashMap<String, String>) {
     move |env| {
-        env.insert("HTTP_HEADER_READ_TIMEOUT_SECONDS".into(), header.to_string());
+        env.insert(
+            "HTTP_HEADER_READ_TIMEOUT_SECONDS".into(),
+            header.to_string(),
+        );
         env.insert("HTTP_IDLE_TIMEOUT_SECONDS".into(), idle.to_string());
         if let Some(max) = max {
             env.insert("HTTP_MAX_CONNECTIONS".into(), max.to_string());
@@ -186,7 +189,9 @@ async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: B
     send_get(&mut idle, "/health").await;
     assert_eq!(read_response(&mut idle).await, 200);
     let mut slow = TcpStream::connect(&addr).await.unwrap();
-    slow.write_all(b"GET /health HTTP/1.1\r\nHost: te").await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: te")
+        .await
+        .unwrap();
     let mut silent = TcpStream::connect(&addr).await.unwrap();
     // Let the server accept all three before it is told to stop.
     tokio::time::sleep(Duration::from_millis(300)).await;

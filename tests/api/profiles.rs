@@ -119,6 +119,8 @@ type PutHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 pub struct TestStore {
     inner: InMemory,
     fail_puts: AtomicBool,
+    /// Uploads never answer, as an S3 server that accepts connections and then stalls.
+    hang_puts: AtomicBool,
     put_delay_ms: AtomicU64,
     puts: AtomicUsize,
     /// Runs once, inside the next upload (before the object is stored).
@@ -151,6 +153,9 @@ impl ObjectStore for TestStore {
                 store: "test",
                 source: "injected upload failure".into(),
             });
+        }
+        if self.hang_puts.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
         }
         let delay = self.put_delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
@@ -443,6 +448,45 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
         .await
         .unwrap();
     assert_eq!(put.status(), 405);
+}
+
+async fn odd_media_paths_are_404_never_500(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, auth) = app.user("oddmedia@example.com", Group::User).await;
+    let (status, _) = json(
+        app.post_profile(id, Some(&auth), valid_form(png([1, 2, 3]), "a.png"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let long = "a".repeat(5000);
+    for path in [
+        format!("/media/avatars/{id}_a.png%23123"),
+        "/media/avatars/1_a.jpg%23123".to_owned(),
+        format!("/media/avatars/{id}_a.png%00"),
+        "/media/avatars/%00".to_owned(),
+        "/media/avatars/1_a.jpg%2F..".to_owned(),
+        "/media/avatars/%2E%2E/theater.db".to_owned(),
+        "/media/avatars/1_a.jpg%3Fx%3D1".to_owned(),
+        "/media/avatars/1_a%20b.jpg".to_owned(),
+        "/media/avatars/%E2%80%AE.jpg".to_owned(),
+        "/media/avatars/%5C..%5Ctheater.db".to_owned(),
+        format!("/media/avatars/{long}"),
+    ] {
+        let (status, body) = json(app.get(&path).await).await;
+        assert_eq!(
+            (status, &body),
+            (404, &json!({"detail": "Not Found"})),
+            "{path}"
+        );
+    }
+    // The real object is still served.
+    assert_eq!(
+        app.get(&format!("/media/avatars/{id}_a.png"))
+            .await
+            .status(),
+        200
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1028,6 +1072,68 @@ async fn a_failed_insert_removes_the_uploaded_object(backend: Backend) {
     assert!(app.profile_rows().await.is_empty());
 }
 
+async fn a_hanging_store_stalls_only_the_profile_writes(backend: Backend) {
+    let store = Arc::new(TestStore::default());
+    store.hang_puts.store(true, Ordering::SeqCst);
+    let served = store.clone();
+    let app = spawn_app_with_state(
+        backend,
+        |env| {
+            env.insert("STORAGE_TIMEOUT_SECONDS".into(), "3".into());
+        },
+        |state| {
+            state.storage = Storage::served(served, &state.config.app_base_url)
+                .with_timeout(state.config.connections.storage_timeout);
+        },
+    )
+    .await;
+    let mut users = Vec::new();
+    for i in 0..6 {
+        users.push(app.user(&format!("hang{i}@example.com"), Group::User).await);
+    }
+    // Ten writes, more than the test pool's four connections; some users have two, which wait
+    // for that user's lock.
+    let done = AtomicUsize::new(0);
+    let started = std::time::Instant::now();
+    let writes = futures::future::join_all((0..10).map(|i| {
+        let (id, auth) = &users[i % users.len()];
+        let (app, done) = (&app, &done);
+        async move {
+            let response = app
+                .post_profile(*id, Some(auth), valid_form(png([0; 3]), "a.png"))
+                .await;
+            done.fetch_add(1, Ordering::SeqCst);
+            json(response).await
+        }
+    }));
+    let probe = async {
+        // Every user's first write has reached the (hanging) store.
+        while store.puts.load(Ordering::SeqCst) < users.len() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let health = json(app.get("/health").await).await;
+        let movies = json(app.get("/api/v1/theater/movies/").await).await;
+        (health, movies, done.load(Ordering::SeqCst))
+    };
+    let (responses, (health, movies, finished)) =
+        tokio::time::timeout(Duration::from_secs(60), async {
+            tokio::join!(writes, probe)
+        })
+        .await
+        .expect("the writes end with the storage deadline");
+    assert_eq!(health, (200, json!({"status": "ok", "database": "ok"})));
+    assert_eq!(movies, (404, json!({"detail": "No movies found."})));
+    assert_eq!(
+        finished, 0,
+        "the probes were answered while every write still waited"
+    );
+    for response in responses {
+        assert_eq!(response, (500, json!({"detail": UPLOAD_FAILED})));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(2500));
+    assert!(app.profile_rows().await.is_empty());
+}
+
 async fn concurrent_creates_give_one_201_and_one_400(backend: Backend) {
     let (app, store) = memory_app(backend).await;
     let (id, auth) = app.user("race@example.com", Group::User).await;
@@ -1328,6 +1434,7 @@ db_tests!(
     creating_a_profile_stores_the_key_and_returns_the_url,
     the_path_without_trailing_slash_works_too,
     local_storage_keeps_files_under_media_and_serves_them,
+    odd_media_paths_are_404_never_500,
     missing_or_bad_tokens_are_401_before_validation,
     every_missing_field_is_reported,
     a_body_of_another_type_is_an_empty_form,
@@ -1347,6 +1454,7 @@ db_tests!(
     a_second_profile_is_400_and_keeps_the_first_avatar,
     a_failed_upload_is_500_and_writes_no_row,
     a_failed_insert_removes_the_uploaded_object,
+    a_hanging_store_stalls_only_the_profile_writes,
     concurrent_creates_give_one_201_and_one_400,
     a_writer_that_bypassed_the_lock_wins_and_our_object_goes,
     reading_a_profile,
