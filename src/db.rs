@@ -56,9 +56,58 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("applying database migrations")
 }
 
-/// True when the database answers a trivial query.
+/// How long a health or readiness probe waits for the database. Shorter than the pool's acquire
+/// timeout, so a saturated pool shows as unavailable while the prober still waits.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// True when the database answers a trivial query within [`PROBE_TIMEOUT`].
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, db.execute_unprepared("SELECT 1")).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Whether every migration this binary knows is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrationState {
+    Applied,
+    /// Some are missing: a fresh or re-created database, or `theater migrate` not run yet.
+    Pending,
+    /// The database did not answer (in time).
+    Unknown,
+}
+
+/// Compares the migrations table with the migrator's list, read-only (a probe must not create the
+/// table) and within [`PROBE_TIMEOUT`]. Migrations the binary does not know (applied by a newer
+/// release during a rolling update) do not make it pending.
+pub async fn migration_state(db: &DatabaseConnection) -> MigrationState {
+    let query = db.query_all_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "SELECT version FROM {}",
+            Migrator::migration_table_name().to_string()
+        ),
+    ));
+    let rows = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
+        Err(_) => return MigrationState::Unknown,
+        Ok(Ok(rows)) => rows,
+        // No table: nothing was ever applied here. Anything else: the database is not usable.
+        Ok(Err(_)) if ping(db).await => return MigrationState::Pending,
+        Ok(Err(_)) => return MigrationState::Unknown,
+    };
+    let applied: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|row| row.try_get::<String>("", "version").ok())
+        .collect();
+    if Migrator::migrations()
+        .iter()
+        .all(|m| applied.contains(m.name()))
+    {
+        MigrationState::Applied
+    } else {
+        MigrationState::Pending
+    }
 }
 
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {

@@ -43,6 +43,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Rendered movie details and list pages (see `movies::cache`).
     pub catalog_cache: Arc<CatalogCache>,
+    /// What `/ready` knows beyond its checks (the draining flag).
+    pub readiness: Arc<crate::health::ReadinessState>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             mail: Arc::new(mail),
             login_limiter: Arc::new(login_limiter),
             catalog_cache: Arc::new(catalog_cache),
+            readiness: Arc::default(),
         })
     }
 }

@@ -30,6 +30,8 @@ pub struct Storage {
     /// Prefix of public URLs: `{key}` is appended after a `/`.
     public_base: String,
     kind: Kind,
+    /// The media directory of a local store (readiness checks that it is writable).
+    local_dir: Option<std::path::PathBuf>,
     /// The longest one call may take (`STORAGE_TIMEOUT_SECONDS`): a hanging server must turn into
     /// an error while the client still waits, whatever the store's own timeouts do.
     timeout: Duration,
@@ -118,6 +120,7 @@ impl Storage {
                     store: Arc::new(store),
                     public_base: format!("{}/{}", s3.endpoint(), s3.bucket),
                     kind: Kind::S3,
+                    local_dir: None,
                     timeout,
                 })
             }
@@ -131,6 +134,7 @@ impl Storage {
                     store: Arc::new(store),
                     public_base: media_base(&config.app_base_url),
                     kind: Kind::Local,
+                    local_dir: Some(dir),
                     timeout,
                 })
             }
@@ -149,6 +153,7 @@ impl Storage {
             store,
             public_base: media_base(app_base_url),
             kind: Kind::Memory,
+            local_dir: None,
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -232,6 +237,43 @@ impl Storage {
             }) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the store answers, within `deadline` (and the storage deadline): one metadata
+    /// request for a key that never exists (S3: a signed HEAD, so bad credentials or a missing
+    /// bucket show too); for a local store also that the media directory takes a new file.
+    pub async fn check(&self, deadline: Duration) -> Result<(), StorageError> {
+        let probe = Path::from("readiness-probe-never-stored");
+        let head = self.clone().with_timeout(deadline.min(self.timeout));
+        match head
+            .bounded("probing", probe.as_ref(), self.store.head(&probe))
+            .await
+        {
+            Ok(_)
+            | Err(StorageError::Failed {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(dir) = &self.local_dir {
+            let file = dir.join(format!(".readiness-probe-{}", std::process::id()));
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&file)
+                .and_then(|_| std::fs::remove_file(&file));
+            written.map_err(|e| StorageError::Failed {
+                operation: "writing",
+                key: file.display().to_string(),
+                source: object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                },
+            })?;
+        }
+        Ok(())
     }
 
     /// Best-effort removal for clean-up paths: a failure leaves an orphan object, which is logged

@@ -119,6 +119,8 @@ type PutHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 pub struct TestStore {
     inner: InMemory,
     fail_puts: AtomicBool,
+    /// Reads (and metadata requests) fail, as an unreachable server.
+    fail_reads: AtomicBool,
     /// Uploads never answer, as an S3 server that accepts connections and then stalls.
     hang_puts: AtomicBool,
     put_delay_ms: AtomicU64,
@@ -181,6 +183,12 @@ impl ObjectStore for TestStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(object_store::Error::Generic {
+                store: "test",
+                source: "injected read failure".into(),
+            });
+        }
         self.inner.get_opts(location, options).await
     }
 
@@ -205,6 +213,15 @@ impl ObjectStore for TestStore {
 
     async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> object_store::Result<()> {
         self.inner.copy_if_not_exists(from, to).await
+    }
+}
+
+impl TestStore {
+    /// A store that cannot be read (readiness tests).
+    pub fn failing_reads() -> Self {
+        let store = Self::default();
+        store.fail_reads.store(true, Ordering::SeqCst);
+        store
     }
 }
 
