@@ -114,16 +114,24 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }
 
+/// Creates the SQLite file's directory and the file itself, both private (see `files`).
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
         .with_context(|| format!("invalid SQLite URL {url}"))?;
     let file = options.get_filename();
-    if file.as_os_str().is_empty() || file == Path::new(":memory:") {
+    // In-memory databases (`sqlite::memory:` becomes a `file:sqlx-in-memory-…` name) have no file.
+    let in_memory = url.contains(":memory:")
+        || url.contains("mode=memory")
+        || file.to_string_lossy().starts_with("file:");
+    if file.as_os_str().is_empty() || file == Path::new(":memory:") || in_memory {
         return Ok(());
     }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::files::create_private_dir_all(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
+    crate::files::create_private_file_if_missing(&file)
+        .with_context(|| format!("creating {}", file.display()))?;
     Ok(())
 }
 
@@ -166,5 +174,23 @@ mod tests {
                 .map(|g| g.name)
                 .collect();
         assert_eq!(groups, ["user", "moderator", "admin"]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_database_and_its_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/data/theater.db", dir.path().display());
+        let db = connect(&url, 2).await.unwrap();
+        migrate(&db).await.unwrap();
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        for file in ["theater.db", "theater.db-wal", "theater.db-shm"] {
+            assert_eq!(mode(&dir.path().join("data").join(file)), 0o600, "{file}");
+        }
+        // In-memory databases leave no file behind.
+        let memory = connect("sqlite::memory:", 1).await.unwrap();
+        assert!(ping(&memory).await);
     }
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod mail;
 pub mod metrics;

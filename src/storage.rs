@@ -126,7 +126,7 @@ impl Storage {
             }
             None => {
                 let dir = config.data_dir.join("media");
-                std::fs::create_dir_all(&dir)
+                crate::files::create_private_dir_all(&dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
                 let store = LocalFileSystem::new_with_prefix(&dir)
                     .with_context(|| format!("opening {}", dir.display()))?;
