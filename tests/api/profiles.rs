@@ -423,7 +423,7 @@ async fn the_path_without_trailing_slash_works_too(backend: Backend) {
 async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let (id, auth) = app.user("local@example.com", Group::User).await;
-    // A JPEG named .png: the name is kept, the content decides the content type.
+    // A JPEG named .png: the content decides the extension and the content type.
     let avatar = jpeg();
     let (status, body) = json(
         app.post_profile(id, Some(&auth), valid_form(avatar.clone(), "../me.png"))
@@ -431,7 +431,7 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let key = format!("avatars/{id}_me.png");
+    let key = format!("avatars/{id}_me.jpg");
     assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
     let file = app.data_dir.path().join("media").join(&key);
     assert_eq!(std::fs::read(file).unwrap(), avatar);
@@ -465,6 +465,105 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
         .await
         .unwrap();
     assert_eq!(put.status(), 405);
+}
+
+/// A JPEG with an EXIF (APP1) segment holding a GPS position.
+pub fn jpeg_with_exif() -> Vec<u8> {
+    let plain = jpeg();
+    let exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=48.8584;GPSLongitude=2.2945";
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A PNG with a `tEXt` chunk holding a GPS position, right after its header.
+pub fn png_with_text() -> Vec<u8> {
+    let plain = png([4, 5, 6]);
+    // Signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC).
+    let (head, rest) = plain.split_at(8 + 25);
+    let data = b"Comment\0GPSLatitude=48.8584";
+    let mut chunk = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+    let mut typed = b"tEXt".to_vec();
+    typed.extend_from_slice(data);
+    chunk.extend_from_slice(&typed);
+    chunk.extend_from_slice(&crc32(&typed).to_be_bytes());
+    [head, &chunk, rest].concat()
+}
+
+/// The CRC-32 PNG chunks carry (over type and data).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn stored_avatars_lose_their_metadata_and_take_their_formats_name(backend: Backend) {
+    let (app, _) = memory_app(backend).await;
+    for (i, (bytes, name, key_name, content_type)) in [
+        (jpeg_with_exif(), "me.html", "me.jpg", "image/jpeg"),
+        (png_with_text(), "me.svg", "me.png", "image/png"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(contains(&bytes, b"GPSLatitude"));
+        assert!(
+            image::load_from_memory(&bytes).is_ok(),
+            "the test image is valid"
+        );
+        let (id, auth) = app.user(&format!("exif{i}@example.com"), Group::User).await;
+        let (status, body) = json(
+            app.post_profile(id, Some(&auth), valid_form(bytes, name))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let key = format!("avatars/{id}_{key_name}");
+        assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
+        let served = app.get(&format!("/media/{key}")).await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.headers()["content-type"], content_type);
+        let stored = served.bytes().await.unwrap();
+        assert!(!contains(&stored, b"GPSLatitude"), "{key}");
+        assert!(
+            image::load_from_memory(&stored).is_ok(),
+            "{key} still decodes"
+        );
+    }
+}
+
+async fn local_avatars_lose_their_metadata_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, auth) = app.user("localexif@example.com", Group::User).await;
+    let (status, body) = json(
+        app.post_profile(id, Some(&auth), valid_form(jpeg_with_exif(), "x.svg"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let file = app
+        .data_dir
+        .path()
+        .join(format!("media/avatars/{id}_x.jpg"));
+    let stored = std::fs::read(file).unwrap();
+    assert!(!contains(&stored, b"GPSLatitude"));
+    assert!(image::load_from_memory(&stored).is_ok());
 }
 
 async fn odd_media_paths_are_404_never_500(backend: Backend) {
@@ -779,7 +878,7 @@ async fn avatar_must_be_a_jpeg_or_png_by_content(backend: Backend) {
         );
     }
     assert_eq!(store.puts.load(Ordering::SeqCst), 0);
-    // The name does not matter: a PNG called .gif is a PNG.
+    // The name does not matter: a PNG called .gif is a PNG, and stored as one.
     let (status, body) = json(
         app.post_profile(id, Some(&auth), valid_form(png([9, 9, 9]), "pic.gif"))
             .await,
@@ -787,10 +886,10 @@ async fn avatar_must_be_a_jpeg_or_png_by_content(backend: Backend) {
     .await;
     assert_eq!(status, 201, "{body}");
     let rows = app.profile_rows().await;
-    assert_eq!(rows[0].avatar, Some(format!("avatars/{id}_pic.gif")));
+    assert_eq!(rows[0].avatar, Some(format!("avatars/{id}_pic.png")));
 }
 
-/// A PNG padded to `len` bytes (the header stays valid).
+/// A PNG padded to `len` bytes (the header stays valid; the padding is dropped when stored).
 fn png_of_len(len: usize) -> Vec<u8> {
     let mut bytes = png([50, 60, 70]);
     bytes.resize(len, 0);
@@ -823,7 +922,7 @@ async fn avatar_must_be_at_most_1_mb(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
-    assert_eq!(app.objects().await[0].1.len(), exact.len());
+    assert_eq!(app.objects().await[0].1, Bytes::from(png([50, 60, 70])));
 }
 
 async fn all_failures_are_reported_together(backend: Backend) {
@@ -1342,8 +1441,8 @@ async fn patching_the_avatar_replaces_the_object(backend: Backend) {
     assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
     assert_eq!(app.objects().await, vec![(key.clone(), Bytes::from(new))]);
 
-    // Same name, new content: replaced in place.
-    let newer = png([2; 3]);
+    // Same name, new content of the same format: replaced in place.
+    let newer = image_bytes(image::ImageFormat::Jpeg, [2; 3]);
     let changes = Form::new().part("avatar", Part::bytes(newer.clone()).file_name("new.jpg"));
     let (status, _) = json(app.patch_profile(id, &auth, changes).await).await;
     assert_eq!(status, 200);
@@ -1352,8 +1451,23 @@ async fn patching_the_avatar_replaces_the_object(backend: Backend) {
         vec![(key.clone(), Bytes::from(newer.clone()))]
     );
     let served = app.get(&format!("/media/{key}")).await;
-    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
     assert_eq!(served.bytes().await.unwrap(), newer);
+
+    // A PNG under the old name gets its own key; the JPEG goes.
+    let png_avatar = png([3; 3]);
+    let changes = Form::new().part(
+        "avatar",
+        Part::bytes(png_avatar.clone()).file_name("new.jpg"),
+    );
+    let (status, body) = json(app.patch_profile(id, &auth, changes).await).await;
+    assert_eq!(status, 200);
+    let png_key = format!("avatars/{id}_new.png");
+    assert_eq!(body["avatar"], format!("{}/media/{png_key}", app.address));
+    assert_eq!(
+        app.objects().await,
+        vec![(png_key, Bytes::from(png_avatar))]
+    );
 }
 
 async fn a_failed_update_keeps_the_old_avatar(backend: Backend) {
@@ -1452,6 +1566,8 @@ db_tests!(
     the_path_without_trailing_slash_works_too,
     local_storage_keeps_files_under_media_and_serves_them,
     odd_media_paths_are_404_never_500,
+    stored_avatars_lose_their_metadata_and_take_their_formats_name,
+    local_avatars_lose_their_metadata_too,
     missing_or_bad_tokens_are_401_before_validation,
     every_missing_field_is_reported,
     a_body_of_another_type_is_an_empty_form,
