@@ -147,6 +147,7 @@ async fn connections_beyond_the_cap_wait_until_one_closes(backend: Backend) {
 }
 
 db_tests!(
+    shutdown_lets_an_in_flight_request_finish,
     a_partial_request_is_closed_after_the_header_deadline,
     an_idle_keep_alive_connection_is_closed_after_the_idle_deadline,
     connections_beyond_the_cap_wait_until_one_closes,
@@ -154,15 +155,19 @@ db_tests!(
 );
 
 /// An application whose shutdown the test triggers.
+struct Stoppable {
+    addr: String,
+    state: theater::startup::AppState,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
 async fn spawn_stoppable(
     backend: Backend,
     env_changes: impl FnOnce(&mut HashMap<String, String>),
-) -> (
-    String,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-    tempfile::TempDir,
-) {
+    adjust: impl FnOnce(&mut theater::startup::AppState),
+) -> Stoppable {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -170,21 +175,33 @@ async fn spawn_stoppable(
     env_changes(&mut env);
     let config = theater::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
     let db = test_database(&backend, dir.path()).await;
-    let state = theater::startup::AppState::with_db(config, db).unwrap();
-    let app = theater::startup::Application::with_listener(state, listener).unwrap();
+    let mut state = theater::startup::AppState::with_db(config, db).unwrap();
+    adjust(&mut state);
+    let app = theater::startup::Application::with_listener(state.clone(), listener).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    (addr, stop, server, dir)
+    Stoppable {
+        addr,
+        state,
+        stop,
+        server,
+        _dir: dir,
+    }
 }
 
 async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: Backend) {
-    let (addr, stop, server, _dir) = spawn_stoppable(backend, |env| {
-        settings(30, 60, None)(env);
-        env.insert("SHUTDOWN_TIMEOUT_SECONDS".into(), "2".into());
-    })
+    let app = spawn_stoppable(
+        backend,
+        |env| {
+            settings(30, 60, None)(env);
+            env.insert("SHUTDOWN_TIMEOUT_SECONDS".into(), "2".into());
+        },
+        |_| {},
+    )
     .await;
+    let addr = app.addr.clone();
     let mut idle = TcpStream::connect(&addr).await.unwrap();
     send_get(&mut idle, "/health").await;
     assert_eq!(read_response(&mut idle).await, 200);
@@ -197,11 +214,11 @@ async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: B
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let started = Instant::now();
-    stop.send(()).unwrap();
+    app.stop.send(()).unwrap();
     // Idle connections are closed at once, not at the deadline.
     closed_by_server(&mut idle).await;
     closed_by_server(&mut silent).await;
-    let result = tokio::time::timeout(PATIENCE, server)
+    let result = tokio::time::timeout(PATIENCE, app.server)
         .await
         .expect("the server stopped despite a half-sent request");
     result.unwrap().unwrap();
@@ -209,4 +226,81 @@ async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: B
     assert!(started.elapsed() < PATIENCE);
     // Nothing listens any more.
     assert!(TcpStream::connect(&addr).await.is_err());
+}
+
+/// A request in flight when shutdown starts still gets its answer.
+async fn shutdown_lets_an_in_flight_request_finish(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use std::sync::{Arc, atomic::Ordering};
+    use theater::entities::{user, user_group};
+
+    let store = Arc::new(crate::profiles::TestStore::default());
+    // The upload takes a while: long enough to be in flight, well within the shutdown deadline.
+    store.put_delay_ms.store(1500, Ordering::SeqCst);
+    let served = store.clone();
+    let app = spawn_stoppable(
+        backend,
+        |env| {
+            env.insert("SHUTDOWN_TIMEOUT_SECONDS".into(), "15".into());
+        },
+        |state| {
+            state.storage = theater::storage::Storage::served(served, &state.config.app_base_url);
+        },
+    )
+    .await;
+    let db = &app.state.db;
+    let group_id = user_group::Entity::find()
+        .filter(user_group::Column::Name.eq("user"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let now = chrono::Utc::now();
+    let user_id = user::ActiveModel {
+        email: Set("inflight@example.com".into()),
+        hashed_password: Set("not-a-hash".into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        group_id: Set(group_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap()
+    .id;
+    let token = app.state.tokens.issue_access(user_id).unwrap().token;
+    let form = reqwest::multipart::Form::new()
+        .text("first_name", "Ada")
+        .text("last_name", "Lovelace")
+        .text("gender", "woman")
+        .text("date_of_birth", "1990-12-10")
+        .text("info", "In flight.")
+        .part(
+            "avatar",
+            reqwest::multipart::Part::bytes(crate::profiles::png([1, 2, 3])).file_name("a.png"),
+        );
+    let request = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/profiles/users/{user_id}/profile/",
+            app.addr
+        ))
+        .header("Authorization", format!("Bearer {token}"))
+        .multipart(form)
+        .send();
+    let stopper = async {
+        while store.puts.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        app.stop.send(()).unwrap();
+    };
+    let (response, ()) = tokio::join!(request, stopper);
+    let response = response.expect("the in-flight request was answered");
+    assert_eq!(response.status(), 201);
+    tokio::time::timeout(PATIENCE, app.server)
+        .await
+        .expect("the server stopped after the request")
+        .unwrap()
+        .unwrap();
 }

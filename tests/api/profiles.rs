@@ -123,8 +123,8 @@ pub struct TestStore {
     fail_reads: AtomicBool,
     /// Uploads never answer, as an S3 server that accepts connections and then stalls.
     hang_puts: AtomicBool,
-    put_delay_ms: AtomicU64,
-    puts: AtomicUsize,
+    pub put_delay_ms: AtomicU64,
+    pub puts: AtomicUsize,
     /// Runs once, inside the next upload (before the object is stored).
     on_put: Mutex<Option<PutHook>>,
 }
