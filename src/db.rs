@@ -84,10 +84,7 @@ pub enum MigrationState {
 pub async fn migration_state(db: &DatabaseConnection) -> MigrationState {
     let query = db.query_all_raw(sea_orm::Statement::from_string(
         db.get_database_backend(),
-        format!(
-            "SELECT version FROM {}",
-            Migrator::migration_table_name().to_string()
-        ),
+        format!("SELECT version FROM {}", Migrator::migration_table_name()),
     ));
     let rows = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
         Err(_) => return MigrationState::Unknown,
@@ -130,7 +127,7 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
         crate::files::create_private_dir_all(dir)
             .with_context(|| format!("creating {}", dir.display()))?;
     }
-    crate::files::create_private_file_if_missing(&file)
+    crate::files::create_private_file_if_missing(file)
         .with_context(|| format!("creating {}", file.display()))?;
     Ok(())
 }
