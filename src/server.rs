@@ -43,7 +43,7 @@ use hyper_util::rt::TokioIo;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
-    sync::{Notify, OwnedSemaphorePermit, Semaphore},
+    sync::{OwnedSemaphorePermit, Semaphore},
     time::Instant,
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -188,7 +188,8 @@ async fn connection<S>(
 
 /// What a connection is doing, for its deadlines. Everything happens in the connection's own task
 /// (hyper polls the I/O and the handler there), so relaxed atomics suffice; they are atomics only
-/// because the task must be `Send`.
+/// because the task must be `Send`. Requests only store timestamps: no timer is touched per
+/// request, so keep-alive costs what it did with `axum::serve`.
 struct Activity {
     epoch: Instant,
     /// Requests whose headers were read and whose response is not complete yet.
@@ -199,7 +200,6 @@ struct Activity {
     /// 1 + milliseconds after `epoch` of the first byte received on an idle connection (the start
     /// of the next request's head); 0 when none.
     head_started: AtomicU64,
-    changed: Notify,
 }
 
 impl Activity {
@@ -209,7 +209,6 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             last_active_ms: AtomicU64::new(0),
             head_started: AtomicU64::new(0),
-            changed: Notify::new(),
         }
     }
 
@@ -227,8 +226,6 @@ impl Activity {
         {
             self.head_started
                 .store(self.now_ms().saturating_add(1), Ordering::Relaxed);
-            // The header deadline may be sooner than the idle one being waited for.
-            self.changed.notify_one();
         }
     }
 
@@ -247,25 +244,26 @@ impl Activity {
         }
     }
 
-    /// Completes, with the reason, once a deadline has passed.
+    /// Completes, with the reason, once a deadline has passed. One timer, looked at no later than
+    /// every header-timeout: a head that starts after a look is caught at the next one, which is
+    /// still before its own deadline, so both deadlines are kept to the millisecond.
     async fn expired(&self, limits: ConnectionSettings) -> &'static str {
+        let timer = tokio::time::sleep(limits.header_read_timeout.min(limits.idle_timeout));
+        tokio::pin!(timer);
         loop {
+            timer.as_mut().await;
+            let now = Instant::now();
+            let next_look = now + limits.header_read_timeout;
             match self.deadline(limits) {
-                None => self.changed.notified().await,
-                Some(deadline) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(deadline) => {}
-                        () = self.changed.notified() => continue,
-                    }
-                    // Writes move the idle deadline without a notification: look again.
-                    if self.deadline(limits).is_some_and(|d| d <= Instant::now()) {
-                        return if self.head_started.load(Ordering::Relaxed) == 0 {
-                            "idle timeout"
-                        } else {
-                            "header read timeout"
-                        };
-                    }
+                Some(deadline) if deadline <= now => {
+                    return if self.head_started.load(Ordering::Relaxed) == 0 {
+                        "idle timeout"
+                    } else {
+                        "header read timeout"
+                    };
                 }
+                Some(deadline) => timer.as_mut().reset(deadline.min(next_look)),
+                None => timer.as_mut().reset(next_look),
             }
         }
     }
@@ -286,7 +284,6 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.0.sent();
-        self.0.changed.notify_one();
     }
 }
 
