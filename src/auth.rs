@@ -169,7 +169,8 @@ fn stored_secret(data_dir: &Path, name: &'static str) -> anyhow::Result<JwtSecre
             return Ok(secret);
         }
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::files::create_private_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let secret: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(64)

@@ -70,6 +70,66 @@ pub struct Config {
     /// `EMAIL_LOG_LINKS`, default false (development only): without `EMAIL_HOST`, the logged line of an
     /// e-mail shows its link whole, token included, so an account can be activated from the log.
     pub email_log_links: bool,
+    /// Connection and dependency deadlines (one block, see [`ConnectionSettings`]).
+    pub connections: ConnectionSettings,
+}
+
+/// How long the service waits for clients and for its storage, and how many clients it serves at
+/// once. Every value is bounded so that a slow or silent peer costs a known, small amount.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionSettings {
+    /// `HTTP_HEADER_READ_TIMEOUT_SECONDS`, default 10: from the first byte of a request to the end
+    /// of its headers. A client that sends part of a request and stops (slowloris) is closed after it.
+    pub header_read_timeout: Duration,
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`, default 60: a keep-alive connection with no request for this
+    /// long is closed.
+    pub idle_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS`: connections served at once; further ones wait in the listen backlog
+    /// until one closes. Default: 10,000, or less when the open-file limit is lower (see
+    /// [`default_max_connections`]).
+    pub max_connections: usize,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`, default 20: on SIGTERM, how long in-flight requests may finish
+    /// before the remaining connections are closed.
+    pub shutdown_timeout: Duration,
+    /// `STORAGE_TIMEOUT_SECONDS`, default 10: the longest one object-storage call (upload, delete,
+    /// read, readiness check) may take, retries included.
+    pub storage_timeout: Duration,
+}
+
+impl ConnectionSettings {
+    fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let max_connections = match env.get_nonempty("HTTP_MAX_CONNECTIONS") {
+            Some(_) => env.parse_num("HTTP_MAX_CONNECTIONS", 0usize)?,
+            None => default_max_connections(),
+        };
+        if max_connections == 0 {
+            return Err(ConfigError::new(
+                "HTTP_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            header_read_timeout: env.parse_seconds("HTTP_HEADER_READ_TIMEOUT_SECONDS", 10)?,
+            idle_timeout: env.parse_seconds("HTTP_IDLE_TIMEOUT_SECONDS", 60)?,
+            max_connections,
+            shutdown_timeout: env.parse_seconds("SHUTDOWN_TIMEOUT_SECONDS", 20)?,
+            storage_timeout: env.parse_seconds("STORAGE_TIMEOUT_SECONDS", 10)?,
+        })
+    }
+}
+
+/// 10,000 connections, but never more than the open-file limit allows with room to spare for the
+/// database pool, SMTP, S3 and files: past the limit `accept` fails and so do those.
+pub fn default_max_connections() -> usize {
+    const CAP: usize = 10_000;
+    const RESERVED_FILES: u64 = 256;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    match limit {
+        Some(files) => usize::try_from(files.saturating_sub(RESERVED_FILES))
+            .unwrap_or(CAP)
+            .clamp(1, CAP),
+        None => CAP,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -258,6 +318,7 @@ impl Config {
             background_jobs: env.parse_bool("BACKGROUND_JOBS", true)?,
             catalog_cache_ttl: Duration::from_secs(env.parse_num("CATALOG_CACHE_TTL_SECONDS", 2)?),
             email_log_links: env.parse_bool("EMAIL_LOG_LINKS", false)?,
+            connections: ConnectionSettings::from_env(&env)?,
         })
     }
 
@@ -448,6 +509,14 @@ impl Env<'_> {
         }
     }
 
+    /// Whole seconds, at least 1 (a zero deadline would close every connection at once).
+    fn parse_seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        match self.parse_num(name, default)? {
+            0 => Err(ConfigError::new(name, "must be at least 1 second")),
+            secs => Ok(Duration::from_secs(secs)),
+        }
+    }
+
     fn parse_bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
         match self
             .get_nonempty(name)
@@ -492,6 +561,39 @@ mod tests {
         assert!(c.jwt.secret_access.is_none() && c.jwt.secret_refresh.is_none());
         assert!(c.background_jobs);
         assert_eq!(c.catalog_cache_ttl, Duration::from_secs(2));
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.connections.shutdown_timeout, Duration::from_secs(20));
+        assert_eq!(c.connections.storage_timeout, Duration::from_secs(10));
+        assert!((1..=10_000).contains(&c.connections.max_connections));
+    }
+
+    #[test]
+    fn connection_settings_are_read_and_zero_is_refused() {
+        let c = config(&[
+            ("HTTP_HEADER_READ_TIMEOUT_SECONDS", "3"),
+            ("HTTP_IDLE_TIMEOUT_SECONDS", "4"),
+            ("HTTP_MAX_CONNECTIONS", "5"),
+            ("SHUTDOWN_TIMEOUT_SECONDS", "6"),
+            ("STORAGE_TIMEOUT_SECONDS", "7"),
+        ])
+        .unwrap()
+        .connections;
+        assert_eq!(c.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(c.idle_timeout, Duration::from_secs(4));
+        assert_eq!(c.max_connections, 5);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(6));
+        assert_eq!(c.storage_timeout, Duration::from_secs(7));
+        for var in [
+            "HTTP_HEADER_READ_TIMEOUT_SECONDS",
+            "HTTP_IDLE_TIMEOUT_SECONDS",
+            "HTTP_MAX_CONNECTIONS",
+            "SHUTDOWN_TIMEOUT_SECONDS",
+            "STORAGE_TIMEOUT_SECONDS",
+        ] {
+            assert_eq!(config(&[(var, "0")]).unwrap_err().var, var);
+            assert_eq!(config(&[(var, "soon")]).unwrap_err().var, var);
+        }
     }
 
     #[test]

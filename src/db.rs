@@ -56,25 +56,79 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("applying database migrations")
 }
 
-/// True when the database answers a trivial query.
+/// How long a health or readiness probe waits for the database. Shorter than the pool's acquire
+/// timeout, so a saturated pool shows as unavailable while the prober still waits.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// True when the database answers a trivial query within [`PROBE_TIMEOUT`].
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, db.execute_unprepared("SELECT 1")).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Whether every migration this binary knows is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrationState {
+    Applied,
+    /// Some are missing: a fresh or re-created database, or `theater migrate` not run yet.
+    Pending,
+    /// The database did not answer (in time).
+    Unknown,
+}
+
+/// Compares the migrations table with the migrator's list, read-only (a probe must not create the
+/// table) and within [`PROBE_TIMEOUT`]. Migrations the binary does not know (applied by a newer
+/// release during a rolling update) do not make it pending.
+pub async fn migration_state(db: &DatabaseConnection) -> MigrationState {
+    let query = db.query_all_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT version FROM {}", Migrator::migration_table_name()),
+    ));
+    let rows = match tokio::time::timeout(PROBE_TIMEOUT, query).await {
+        Err(_) => return MigrationState::Unknown,
+        Ok(Ok(rows)) => rows,
+        // No table: nothing was ever applied here. Anything else: the database is not usable.
+        Ok(Err(_)) if ping(db).await => return MigrationState::Pending,
+        Ok(Err(_)) => return MigrationState::Unknown,
+    };
+    let applied: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|row| row.try_get::<String>("", "version").ok())
+        .collect();
+    if Migrator::migrations()
+        .iter()
+        .all(|m| applied.contains(m.name()))
+    {
+        MigrationState::Applied
+    } else {
+        MigrationState::Pending
+    }
 }
 
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }
 
+/// Creates the SQLite file's directory and the file itself, both private (see `files`).
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
         .with_context(|| format!("invalid SQLite URL {url}"))?;
     let file = options.get_filename();
-    if file.as_os_str().is_empty() || file == Path::new(":memory:") {
+    // In-memory databases (`sqlite::memory:` becomes a `file:sqlx-in-memory-…` name) have no file.
+    let in_memory = url.contains(":memory:")
+        || url.contains("mode=memory")
+        || file.to_string_lossy().starts_with("file:");
+    if file.as_os_str().is_empty() || file == Path::new(":memory:") || in_memory {
         return Ok(());
     }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::files::create_private_dir_all(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
+    crate::files::create_private_file_if_missing(file)
+        .with_context(|| format!("creating {}", file.display()))?;
     Ok(())
 }
 
@@ -117,5 +171,23 @@ mod tests {
                 .map(|g| g.name)
                 .collect();
         assert_eq!(groups, ["user", "moderator", "admin"]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_database_and_its_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/data/theater.db", dir.path().display());
+        let db = connect(&url, 2).await.unwrap();
+        migrate(&db).await.unwrap();
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        for file in ["theater.db", "theater.db-wal", "theater.db-shm"] {
+            assert_eq!(mode(&dir.path().join("data").join(file)), 0o600, "{file}");
+        }
+        // In-memory databases leave no file behind.
+        let memory = connect("sqlite::memory:", 1).await.unwrap();
+        assert!(ping(&memory).await);
     }
 }

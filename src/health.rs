@@ -1,11 +1,18 @@
-//! `GET /health`: liveness plus database reachability, for load balancers and compose health checks.
+//! `GET /health` (liveness: the process answers and its database responds) and `GET /ready`
+//! (readiness: this instance can serve the whole API right now), for load balancers, orchestrators
+//! and compose health checks. Every check has a deadline, so a probe never hangs on a dependency.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::startup::AppState;
+use crate::{
+    db::{MigrationState, PROBE_TIMEOUT},
+    startup::AppState,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -17,18 +24,59 @@ pub struct Health {
     pub database: &'static str,
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+/// The readiness report: every check, and the verdict.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` when every check is `ok`, otherwise `unavailable` (or `draining` while the instance
+    /// shuts down).
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `ok` or `unreachable` (no answer within 2 s).
+    #[schema(example = "ok")]
+    pub database: &'static str,
+    /// `ok` when every migration this release knows is applied; `pending` when some are not (a
+    /// fresh or re-created database: run `theater migrate`); `unknown` when the database did not
+    /// answer.
+    #[schema(example = "ok")]
+    pub migrations: &'static str,
+    /// `ok` or `unreachable`: the object store answers (S3: a signed request to the bucket; local:
+    /// the media directory takes files).
+    #[schema(example = "ok")]
+    pub storage: &'static str,
 }
 
-/// Service health.
+/// What readiness knows beyond its checks. Issue #14 will set `draining` on SIGTERM so that an
+/// instance leaves the load balancer before it stops; nothing sets it yet.
+#[derive(Debug, Default)]
+pub struct ReadinessState {
+    draining: AtomicBool,
+}
+
+impl ReadinessState {
+    /// From now on `/ready` answers 503 `draining`.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+}
+
+/// Service health (liveness).
 #[utoipa::path(
     get,
     path = "/health",
     tag = "health",
     responses(
         (status = 200, description = "The service and its database are up", body = Health),
-        (status = 503, description = "The database is unreachable", body = Health),
+        (status = 503, description = "The database is unreachable (no answer within 2 s)", body = Health),
     )
 )]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -48,5 +96,54 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
                 database: "unreachable",
             }),
         )
+    }
+}
+
+/// Readiness: the database answers, its schema is this release's, and the object store answers.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready to serve every endpoint", body = Readiness),
+        (status = 503, description = "A check failed (or the instance is draining); the body says which", body = Readiness),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let (database, migrations, storage) = tokio::join!(
+        crate::db::ping(&state.db),
+        crate::db::migration_state(&state.db),
+        state.storage.check(PROBE_TIMEOUT),
+    );
+    if let Err(e) = &storage {
+        tracing::warn!(error = %e, "readiness: storage check failed");
+    }
+    let report = Readiness {
+        status: "unavailable",
+        database: if database { "ok" } else { "unreachable" },
+        migrations: match migrations {
+            MigrationState::Applied => "ok",
+            MigrationState::Pending => "pending",
+            MigrationState::Unknown => "unknown",
+        },
+        storage: if storage.is_ok() { "ok" } else { "unreachable" },
+    };
+    let all_ok = database && migrations == MigrationState::Applied && storage.is_ok();
+    match (state.readiness.is_draining(), all_ok) {
+        (true, _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Readiness {
+                status: "draining",
+                ..report
+            }),
+        ),
+        (false, true) => (
+            StatusCode::OK,
+            Json(Readiness {
+                status: "ready",
+                ..report
+            }),
+        ),
+        (false, false) => (StatusCode::SERVICE_UNAVAILABLE, Json(report)),
     }
 }

@@ -1,7 +1,7 @@
 //! Building and running the HTTP application. `main` only reads configuration and calls
 //! [`Application::build`]; tests build the same application on port 0 with their own state.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -43,6 +43,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Rendered movie details and list pages (see `movies::cache`).
     pub catalog_cache: Arc<CatalogCache>,
+    /// What `/ready` knows beyond its checks (the draining flag).
+    pub readiness: Arc<crate::health::ReadinessState>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             mail: Arc::new(mail),
             login_limiter: Arc::new(login_limiter),
             catalog_cache: Arc::new(catalog_cache),
+            readiness: Arc::default(),
         })
     }
 }
@@ -276,7 +279,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests. The background jobs
+    /// Serves until `shutdown` completes, then finishes in-flight requests (see `server` for the
+    /// connection deadlines and the shutdown deadline). The background jobs
     /// (unless `BACKGROUND_JOBS=false`) run alongside and stop after the server.
     pub async fn run_until(
         self,
@@ -301,17 +305,17 @@ impl Application {
             );
         }
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        let served = axum::serve(
+        crate::server::serve(
             self.listener,
-            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+            service,
+            self.state.config.connections,
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("HTTP server failed");
+        .await;
         if let Some(background) = background {
             background.stop().await;
         }
-        served
+        Ok(())
     }
 }
 

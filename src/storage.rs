@@ -5,7 +5,7 @@
 //!
 //! The database keeps object *keys*; [`Storage::url`] turns a key into the public URL a client gets.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -30,6 +30,11 @@ pub struct Storage {
     /// Prefix of public URLs: `{key}` is appended after a `/`.
     public_base: String,
     kind: Kind,
+    /// The media directory of a local store (readiness checks that it is writable).
+    local_dir: Option<std::path::PathBuf>,
+    /// The longest one call may take (`STORAGE_TIMEOUT_SECONDS`): a hanging server must turn into
+    /// an error while the client still waits, whatever the store's own timeouts do.
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Storage {
@@ -55,15 +60,37 @@ enum Kind {
 
 /// Bounds on S3 calls. The object_store defaults retry for up to three minutes; an upload happens
 /// while the client waits (and while the user's profile writes are serialised), so a dead server
-/// must turn into the documented 500 within seconds.
+/// must turn into the documented 500 within seconds. Each request and all retries together stay
+/// within `STORAGE_TIMEOUT_SECONDS`; [`Storage`] also puts that deadline around every call.
 const S3_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const S3_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const S3_MAX_RETRIES: usize = 2;
-const S3_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The deadline of stores built without a configuration (tests).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A storage call that failed or ran out of time.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{operation} {key}: no answer within {timeout:?}")]
+    TimedOut {
+        operation: &'static str,
+        key: String,
+        timeout: Duration,
+    },
+    #[error("{operation} {key}: {source}")]
+    Failed {
+        operation: &'static str,
+        key: String,
+        source: object_store::Error,
+    },
+    #[error("invalid object key {0:?}")]
+    InvalidKey(String),
+}
 
 impl Storage {
     /// S3 when `config.s3` is set, otherwise `{DATA_DIR}/media` (created here).
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let timeout = config.connections.storage_timeout;
         match &config.s3 {
             Some(s3) => {
                 let store = AmazonS3Builder::new()
@@ -79,12 +106,12 @@ impl Storage {
                     .with_client_options(
                         ClientOptions::new()
                             .with_allow_http(true)
-                            .with_connect_timeout(S3_CONNECT_TIMEOUT)
-                            .with_timeout(S3_REQUEST_TIMEOUT),
+                            .with_connect_timeout(S3_CONNECT_TIMEOUT.min(timeout))
+                            .with_timeout(timeout),
                     )
                     .with_retry(RetryConfig {
                         max_retries: S3_MAX_RETRIES,
-                        retry_timeout: S3_RETRY_TIMEOUT,
+                        retry_timeout: timeout,
                         ..Default::default()
                     })
                     .build()
@@ -93,11 +120,13 @@ impl Storage {
                     store: Arc::new(store),
                     public_base: format!("{}/{}", s3.endpoint(), s3.bucket),
                     kind: Kind::S3,
+                    local_dir: None,
+                    timeout,
                 })
             }
             None => {
                 let dir = config.data_dir.join("media");
-                std::fs::create_dir_all(&dir)
+                crate::files::create_private_dir_all(&dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
                 let store = LocalFileSystem::new_with_prefix(&dir)
                     .with_context(|| format!("opening {}", dir.display()))?;
@@ -105,6 +134,8 @@ impl Storage {
                     store: Arc::new(store),
                     public_base: media_base(&config.app_base_url),
                     kind: Kind::Local,
+                    local_dir: Some(dir),
+                    timeout,
                 })
             }
         }
@@ -122,6 +153,36 @@ impl Storage {
             store,
             public_base: media_base(app_base_url),
             kind: Kind::Memory,
+            local_dir: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The same store with another deadline per call (tests with a hanging double).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs one store call within the deadline.
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        key: &str,
+        call: impl Future<Output = object_store::Result<T>>,
+    ) -> Result<T, StorageError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(source)) => Err(StorageError::Failed {
+                operation,
+                key: key.to_owned(),
+                source,
+            }),
+            Err(_) => Err(StorageError::TimedOut {
+                operation,
+                key: key.to_owned(),
+                timeout: self.timeout,
+            }),
         }
     }
 
@@ -141,27 +202,78 @@ impl Storage {
     }
 
     /// Stores `bytes` under `key` (replacing any object there) with its content type.
-    pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> anyhow::Result<()> {
-        let path = Path::parse(key).with_context(|| format!("invalid object key {key:?}"))?;
+    pub async fn put(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        let path = Path::parse(key).map_err(|_| StorageError::InvalidKey(key.to_owned()))?;
         let mut options = PutOptions::default();
         if self.kind != Kind::Local {
             options.attributes =
                 Attributes::from_iter([(Attribute::ContentType, content_type.to_owned())]);
         }
-        self.store
-            .put_opts(&path, PutPayload::from(bytes), options)
-            .await
-            .with_context(|| format!("storing {key}"))?;
+        self.bounded(
+            "storing",
+            key,
+            self.store.put_opts(&path, PutPayload::from(bytes), options),
+        )
+        .await?;
         Ok(())
     }
 
     /// Removes `key`; an object that is already gone is not an error.
-    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
-        let path = Path::parse(key).with_context(|| format!("invalid object key {key:?}"))?;
-        match self.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("deleting {key}")),
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        let path = Path::parse(key).map_err(|_| StorageError::InvalidKey(key.to_owned()))?;
+        match self
+            .bounded("deleting", key, self.store.delete(&path))
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StorageError::Failed {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => Ok(()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Whether the store answers, within `deadline` (and the storage deadline): one metadata
+    /// request for a key that never exists (S3: a signed HEAD, so bad credentials or a missing
+    /// bucket show too); for a local store also that the media directory takes a new file.
+    pub async fn check(&self, deadline: Duration) -> Result<(), StorageError> {
+        let probe = Path::from("readiness-probe-never-stored");
+        let head = self.clone().with_timeout(deadline.min(self.timeout));
+        match head
+            .bounded("probing", probe.as_ref(), self.store.head(&probe))
+            .await
+        {
+            Ok(_)
+            | Err(StorageError::Failed {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(dir) = &self.local_dir {
+            let file = dir.join(format!(".readiness-probe-{}", std::process::id()));
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&file)
+                .and_then(|_| std::fs::remove_file(&file));
+            written.map_err(|e| StorageError::Failed {
+                operation: "writing",
+                key: file.display().to_string(),
+                source: object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                },
+            })?;
+        }
+        Ok(())
     }
 
     /// Best-effort removal for clean-up paths: a failure leaves an orphan object, which is logged
@@ -199,10 +311,11 @@ async fn media_response(
     headers: &HeaderMap,
 ) -> Result<Response, Error> {
     let not_found = || Error::not_found("Not Found");
-    let path = Path::parse(key).map_err(|_| not_found())?;
-    if path.as_ref().is_empty() {
+    let Some(path) = media_path(key) else {
+        // A name no object of ours can have: nothing to look up, and nothing worth an alarm.
+        tracing::info!(key = %key.escape_debug(), "media request for an impossible key");
         return Err(not_found());
-    }
+    };
     let options = GetOptions {
         if_none_match: headers
             .get(header::IF_NONE_MATCH)
@@ -210,14 +323,20 @@ async fn media_response(
             .map(str::to_owned),
         ..Default::default()
     };
-    let result = match storage.store.get_opts(&path, options).await {
+    let result = match storage
+        .bounded("reading", key, storage.store.get_opts(&path, options))
+        .await
+    {
         Ok(result) => result,
-        Err(object_store::Error::NotModified { .. }) => {
-            return Ok(StatusCode::NOT_MODIFIED.into_response());
-        }
-        Err(object_store::Error::NotFound { .. } | object_store::Error::InvalidPath { .. }) => {
-            return Err(not_found());
-        }
+        Err(StorageError::Failed { source, .. }) => match source {
+            object_store::Error::NotModified { .. } => {
+                return Ok(StatusCode::NOT_MODIFIED.into_response());
+            }
+            object_store::Error::NotFound { .. } | object_store::Error::InvalidPath { .. } => {
+                return Err(not_found());
+            }
+            e => return Err(Error::internal(crate::error::INTERNAL_ERROR, e)),
+        },
         Err(e) => return Err(Error::internal(crate::error::INTERNAL_ERROR, e)),
     };
 
@@ -263,6 +382,26 @@ async fn media_response(
         HeaderValue::from_static("public, max-age=300"),
     );
     Ok(response)
+}
+
+/// Longest key `/media` looks up; stored keys are `avatars/{user id}_{file name of at most 100}`.
+const MEDIA_KEY_MAX: usize = 255;
+
+/// `key` as an object path when it could name an object this service stored: segments of
+/// `[A-Za-z0-9._-]`, none empty or starting with a dot (so no `..`), at most [`MEDIA_KEY_MAX`]
+/// bytes. Anything else (`#`, `%`, NUL, control characters, back-slashes...) is answered 404 before
+/// the store sees it: the local store turns some of those into errors that are not "not found".
+fn media_path(key: &str) -> Option<Path> {
+    let plausible = !key.is_empty()
+        && key.len() <= MEDIA_KEY_MAX
+        && key.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        });
+    plausible.then(|| Path::parse(key).ok()).flatten()
 }
 
 /// The MIME type of an image recognised by its first bytes, `application/octet-stream` otherwise.
@@ -345,6 +484,27 @@ mod tests {
             storage.url("avatars/1_a.jpg"),
             "http://minio:9000/theater-storage/avatars/1_a.jpg"
         );
+    }
+
+    #[test]
+    fn media_keys_are_only_names_the_service_could_have_stored() {
+        assert!(media_path("avatars/1_a.jpg").is_some());
+        assert!(media_path("avatars/1_my-photo.v2.png").is_some());
+        for bad in [
+            "",
+            "avatars/1_a.jpg#123",
+            "avatars/1_a.jpg\0",
+            "avatars/1_a.jpg\u{0}",
+            "avatars/../secrets/SECRET_KEY_ACCESS",
+            "avatars//1_a.jpg",
+            "avatars/.hidden",
+            "avatars/1 a.jpg",
+            "avatars\\1_a.jpg",
+            "avatars/1_a.jpg%2F..",
+            &"a".repeat(MEDIA_KEY_MAX + 1),
+        ] {
+            assert!(media_path(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

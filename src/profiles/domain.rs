@@ -162,8 +162,8 @@ impl ImageKind {
     }
 }
 
-/// An uploaded avatar: a JPEG or PNG (by content, with a readable header) of at most 1 MB, and the
-/// file name it will be stored under.
+/// An uploaded avatar: a JPEG or PNG (by content, with a readable header) of at most 1 MB, with its
+/// metadata removed (see [`strip_metadata`]), and the file name it will be stored under.
 #[derive(Clone, Debug)]
 pub struct Avatar {
     bytes: Bytes,
@@ -183,6 +183,9 @@ impl Avatar {
         if bytes.len() > Self::MAX_BYTES {
             return Err(Invalid::value_error("Image size exceeds 1 MB"));
         }
+        let bytes = strip_metadata(bytes, kind)
+            .filter(|stripped| image_kind(stripped) == Some(kind))
+            .ok_or_else(|| Invalid::value_error("Invalid image format"))?;
         Ok(Self {
             file_name: sanitize_file_name(file_name, kind),
             bytes,
@@ -223,14 +226,55 @@ fn image_kind(bytes: &[u8]) -> Option<ImageKind> {
         .map(|_| kind)
 }
 
+/// JPEG segments kept: the image itself, JFIF (APP0), the colour profile (APP2) and Adobe's colour
+/// transform (APP14), without which some JPEGs decode with wrong colours. Everything else — EXIF
+/// with its GPS position and camera serial (APP1, also XMP), IPTC (APP13), comments — goes.
+fn keep_jpeg_segment(marker: u8) -> bool {
+    use img_parts::jpeg::markers;
+    !matches!(
+        marker,
+        markers::APP1 | markers::APP3..=markers::APP13 | markers::APP15 | markers::COM
+    )
+}
+
+/// PNG chunks kept: the image and how to display it. Text (`tEXt`, `zTXt`, `iTXt`), `eXIf`, `tIME`,
+/// animation and every private chunk go.
+const PNG_CHUNKS_KEPT: [&[u8; 4]; 12] = [
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
+    b"bKGD", b"pHYs",
+];
+
+/// The image without its metadata, losslessly: segments and chunks are dropped, pixels are never
+/// decoded or re-encoded (no quality loss, and a decompression bomb costs nothing). Data after the
+/// image's end marker goes too. `None` when the container does not parse.
+///
+/// The EXIF orientation goes with EXIF: a photo a camera stored sideways shows sideways.
+fn strip_metadata(bytes: Bytes, kind: ImageKind) -> Option<Bytes> {
+    match kind {
+        ImageKind::Jpeg => {
+            let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).ok()?;
+            jpeg.segments_mut()
+                .retain(|segment| keep_jpeg_segment(segment.marker()));
+            Some(jpeg.encoder().bytes())
+        }
+        ImageKind::Png => {
+            let mut png = img_parts::png::Png::from_bytes(bytes).ok()?;
+            png.chunks_mut()
+                .retain(|chunk| PNG_CHUNKS_KEPT.contains(&&chunk.kind()));
+            Some(png.encoder().bytes())
+        }
+    }
+}
+
 /// Longest file name kept in a key (`user_profiles.avatar` is `VARCHAR(255)`).
 const FILE_NAME_MAX: usize = 100;
 
 /// The client's file name reduced to `[A-Za-z0-9._-]`: only its last path component, no runs of
-/// dots (so never `..`), no leading dot, at most [`FILE_NAME_MAX`] characters with the extension
-/// kept; `avatar.{jpg|png}` when nothing usable is left.
+/// dots (so never `..`), no leading dot, at most [`FILE_NAME_MAX`] characters, and the extension of
+/// the image's real format (`.jpg` or `.png`) in place of whatever the client sent — an image named
+/// `me.svg` or `me.html` is stored as `me.png`, so no bucket or browser takes it for markup.
+/// `avatar.{jpg|png}` when nothing usable is left.
 pub fn sanitize_file_name(raw: Option<&str>, kind: ImageKind) -> String {
-    let fallback = || format!("avatar.{}", kind.extension());
     let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
     let mut name = String::with_capacity(base.len());
     for c in base.chars() {
@@ -240,25 +284,20 @@ pub fn sanitize_file_name(raw: Option<&str>, kind: ImageKind) -> String {
         }
     }
     let name = name.trim_end_matches('.');
-    if !name.chars().any(|c| c.is_ascii_alphanumeric()) {
-        return fallback();
-    }
-    // `.jpg` (a name of non-ASCII letters and an extension) keeps its extension.
-    let name = if name.starts_with('.') {
-        format!("avatar{name}")
-    } else {
-        name.to_owned()
+    // The client's extension, if any, is replaced (`.hidden` is all extension).
+    let stem = match name.rsplit_once('.') {
+        Some((stem, _)) => stem,
+        None => name,
     };
-    if name.len() <= FILE_NAME_MAX {
-        return name;
+    let stem = stem.trim_start_matches('.');
+    let ext = kind.extension();
+    // ASCII only, so any byte index is a character boundary.
+    let stem = &stem[..stem.len().min(FILE_NAME_MAX - ext.len() - 1)];
+    let stem = stem.trim_end_matches('.');
+    if !stem.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return format!("avatar.{ext}");
     }
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && ext.len() <= 10 => {
-            let keep = FILE_NAME_MAX - ext.len() - 1;
-            format!("{}.{ext}", &stem[..keep.min(stem.len())])
-        }
-        _ => name[..FILE_NAME_MAX].to_owned(),
-    }
+    format!("{stem}.{ext}")
 }
 
 #[cfg(test)]
@@ -351,7 +390,8 @@ mod tests {
     fn avatars_are_jpeg_or_png_by_content_and_at_most_1_mb() {
         let png = Avatar::parse(encoded(image::ImageFormat::Png).into(), Some("a.jpg")).unwrap();
         assert_eq!(png.kind().content_type(), "image/png");
-        assert_eq!(png.key(7), "avatars/7_a.jpg");
+        // The extension is the format's, not the client's.
+        assert_eq!(png.key(7), "avatars/7_a.png");
         let jpeg = Avatar::parse(encoded(image::ImageFormat::Jpeg).into(), None).unwrap();
         assert_eq!(jpeg.file_name(), "avatar.jpg");
 
@@ -382,29 +422,99 @@ mod tests {
     fn file_names_are_reduced_to_safe_characters() {
         let s = |raw: &str| sanitize_file_name(Some(raw), ImageKind::Jpeg);
         assert_eq!(s("avatar.jpg"), "avatar.jpg");
-        assert_eq!(s("My Photo (1).JPG"), "MyPhoto1.JPG");
-        assert_eq!(s("../../etc/passwd"), "passwd");
-        assert_eq!(s("..\\..\\boot.ini"), "boot.ini");
-        assert_eq!(s("C:\\Users\\me\\selfie.png"), "selfie.png");
+        assert_eq!(s("My Photo (1).JPG"), "MyPhoto1.jpg");
+        assert_eq!(s("photo.jpeg"), "photo.jpg");
+        assert_eq!(s("../../etc/passwd"), "passwd.jpg");
+        assert_eq!(s("..\\..\\boot.ini"), "boot.jpg");
+        assert_eq!(s("C:\\Users\\me\\selfie.png"), "selfie.jpg");
         assert_eq!(s("a..b...jpg"), "a.b.jpg");
         assert_eq!(s("..."), "avatar.jpg");
         assert_eq!(s("фото.jpg"), "avatar.jpg");
-        assert_eq!(s(".hidden"), "avatar.hidden");
+        assert_eq!(s(".hidden"), "avatar.jpg");
         assert_eq!(s("日本"), "avatar.jpg");
-        assert_eq!(s("photo."), "photo");
+        assert_eq!(s("photo."), "photo.jpg");
         assert_eq!(s(""), "avatar.jpg");
+        assert_eq!(s("archive.tar.gz"), "archive.tar.jpg");
         assert_eq!(sanitize_file_name(None, ImageKind::Png), "avatar.png");
+        // Markup names never survive.
+        assert_eq!(sanitize_file_name(Some("me.svg"), ImageKind::Png), "me.png");
+        assert_eq!(sanitize_file_name(Some("x.html"), ImageKind::Jpeg), "x.jpg");
+        assert_eq!(
+            sanitize_file_name(Some("x.html."), ImageKind::Jpeg),
+            "x.jpg"
+        );
         let long = format!("{}.jpeg", "x".repeat(300));
         let cut = s(&long);
         assert_eq!(cut.len(), FILE_NAME_MAX);
-        assert!(cut.ends_with(".jpeg"));
+        assert!(cut.ends_with("x.jpg"));
+        let dotted = format!("{}.{}.svg", "x".repeat(95), "y".repeat(10));
+        let cut = s(&dotted);
+        assert!(cut.len() <= FILE_NAME_MAX && cut.ends_with(".jpg") && !cut.contains(".."));
         for raw in ["../x", "a/../b", "%2e%2e/x", "a\0b", ".", "..", "x/."] {
             let name = s(raw);
             assert!(!name.is_empty() && !name.contains("..") && !name.contains('/'));
+            assert!(name.ends_with(".jpg"));
             assert!(
                 name.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
             );
         }
+    }
+
+    /// A JPEG with an EXIF segment carrying a GPS tag, and a comment.
+    fn jpeg_with_exif() -> Vec<u8> {
+        let plain = encoded(image::ImageFormat::Jpeg);
+        let exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=48.8584;GPSLongitude=2.2945";
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(exif);
+        let comment = b"shot at home";
+        out.extend_from_slice(&[0xFF, 0xFE]);
+        out.extend_from_slice(&u16::try_from(comment.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(comment);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    /// A PNG with a `tEXt` chunk after its header.
+    fn png_with_text() -> Vec<u8> {
+        let plain = encoded(image::ImageFormat::Png);
+        let mut png = img_parts::png::Png::from_bytes(plain.into()).unwrap();
+        png.chunks_mut().insert(
+            1,
+            img_parts::png::PngChunk::new(
+                *b"tEXt",
+                Bytes::from_static(b"Comment\0GPS 48.8584 2.2945"),
+            ),
+        );
+        png.encoder().bytes().to_vec()
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn metadata_is_stripped_and_the_image_still_decodes() {
+        for (bytes, kind) in [
+            (jpeg_with_exif(), ImageKind::Jpeg),
+            (png_with_text(), ImageKind::Png),
+        ] {
+            assert!(contains(&bytes, b"GPS"));
+            assert!(image::load_from_memory(&bytes).is_ok());
+            let avatar = Avatar::parse(bytes.into(), Some("me.svg")).unwrap();
+            assert_eq!(avatar.kind(), kind);
+            assert!(!contains(avatar.bytes(), b"GPS"), "{kind:?}");
+            assert!(!contains(avatar.bytes(), b"shot at home"), "{kind:?}");
+            let decoded = image::load_from_memory(avatar.bytes()).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (2, 2));
+        }
+        // Anything after the end of the image (an appended archive, say) goes too.
+        let mut padded = encoded(image::ImageFormat::Png);
+        let clean_len = padded.len();
+        padded.extend_from_slice(b"PK\x03\x04 appended archive");
+        let avatar = Avatar::parse(padded.into(), None).unwrap();
+        assert_eq!(avatar.bytes().len(), clean_len);
     }
 }

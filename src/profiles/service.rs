@@ -3,20 +3,25 @@
 //!
 //! Consistency. The contract fixes the object key (`avatars/{user_id}_{file name}`), so two
 //! writers for one user may target the *same* object. Every profile write for a user therefore
-//! runs under a per-user lock, from the existence check to the last database write:
-//! - PostgreSQL: `pg_advisory_xact_lock` in the write's transaction — held by the database, so it
-//!   serialises every instance of the service; it blocks nothing but other profile writes.
-//! - SQLite: one process owns the database file, so an in-process lock does; no database lock is
-//!   held during the upload (SQLite has a single writer, and an upload can take seconds).
+//! runs under a per-user in-process lock, from the existence check to the last database write.
+//! The lock is taken before any pooled connection is checked out, and no connection or
+//! transaction is held while waiting for it or during the upload: a hanging object store then
+//! stalls only the profile writes (each bounded by `STORAGE_TIMEOUT_SECONDS`), never the pool,
+//! `/health` or other requests.
 //!
-//! Under the lock: check → upload → insert/update. A failed upload writes no row; a failed
-//! database write deletes the object it just stored (unless that key was already the row's); a
-//! replaced avatar is deleted only after the new row is committed. The whole sequence runs in its
-//! own task, so a client hanging up (which cancels the handler) cannot stop it half-way.
+//! Under the lock: check → upload → one short row write (on PostgreSQL a transaction holding the
+//! user's advisory lock, which serialises the row writes of every instance). A failed upload
+//! writes no row; a failed row write deletes the object it just stored (unless that key is still
+//! the row's); a replaced avatar is deleted only after the new row is committed. The whole sequence
+//! runs in its own task, so a client hanging up (which cancels the handler) cannot stop it
+//! half-way.
 //!
-//! A writer that bypasses the lock (another process on the same SQLite file, an older release)
-//! is still stopped by the unique `user_profiles.user_id`: it gets the 400, and its object is
-//! removed unless the winner's row names the same key.
+//! Across instances only the row writes are serialised. A writer outside this process's lock (another
+//! instance, another process on the same SQLite file, an older release) is stopped by the unique
+//! `user_profiles.user_id`: it gets the 400, and its object is removed unless the winner's row names
+//! the same key. Left open: two instances uploading the same user's avatar under the same file name
+//! at the same moment may leave the row naming the object the other one wrote last (both images are
+//! that user's own uploads).
 
 use std::future::Future;
 
@@ -117,20 +122,18 @@ pub async fn create_profile(
 ) -> Result<user_profile::Model, Error> {
     let (db, storage) = (db.clone(), storage.clone());
     run_to_completion(async move {
+        // The lock first: a writer waiting for it holds no connection.
+        let _lock = local_lock(user_id).lock().await;
+        if find_profile(&db, user_id.into()).await?.is_some() {
+            return Err(Error::bad_request(ALREADY_EXISTS));
+        }
         let key = new.avatar.key(user_id);
-        let lock = UserLock::acquire(&db, user_id).await?;
-        match insert_with_avatar(&lock.conn(&db), &storage, user_id, new).await {
-            Ok(profile) => {
-                if let Err(e) = lock.commit().await {
-                    storage.delete_or_log(&key).await;
-                    return Err(e.into());
-                }
-                Ok(profile)
-            }
+        upload(&storage, &key, &new.avatar).await?;
+        match insert_row(&db, user_id, new, &key).await {
+            Ok(profile) => Ok(profile),
             Err(Failure::LostRace) => {
-                drop(lock);
-                // Only a writer that bypassed the lock gets here. Its row may name this very key
-                // (then the object is its too, and stays); any other key of ours is an orphan.
+                // Only a writer outside this process's lock gets here. Its row may name this very
+                // key (then the object is its too, and stays); any other key of ours is an orphan.
                 match find_profile(&db, user_id.into()).await {
                     Ok(Some(winner)) if winner.avatar.as_deref() == Some(key.as_str()) => {}
                     Ok(_) => storage.delete_or_log(&key).await,
@@ -138,7 +141,10 @@ pub async fn create_profile(
                 }
                 Err(Error::bad_request(ALREADY_EXISTS))
             }
-            Err(Failure::Error(e)) => Err(e),
+            Err(Failure::Error(e)) => {
+                storage.delete_or_log(&key).await;
+                Err(e)
+            }
         }
     })
     .await
@@ -153,23 +159,38 @@ pub async fn update_profile(
 ) -> Result<user_profile::Model, Error> {
     let (db, storage) = (db.clone(), storage.clone());
     run_to_completion(async move {
-        let lock = UserLock::acquire(&db, user_id).await?;
-        let (profile, replaced) =
-            apply_changes(&lock.conn(&db), &storage, user_id, changes).await?;
-        if let Err(e) = lock.commit().await {
-            // The row still names the old key: a new object under another key is garbage.
-            if let Some(r) = &replaced
-                && r.old.as_ref() != Some(&r.new)
-            {
-                storage.delete_or_log(&r.new).await;
-            }
-            return Err(e.into());
+        let _lock = local_lock(user_id).lock().await;
+        // 404 before anything is uploaded.
+        if find_profile(&db, user_id.into()).await?.is_none() {
+            return Err(Error::not_found(NOT_FOUND));
         }
+        let new_key = match &changes.avatar {
+            Some(avatar) => {
+                let key = avatar.key(user_id);
+                upload(&storage, &key, avatar).await?;
+                Some(key)
+            }
+            None => None,
+        };
+        let (profile, old_key) = match update_row(&db, user_id, changes, new_key.as_deref()).await {
+            Ok(updated) => updated,
+            Err(e) => {
+                // The row still names its old key: a new object under another key is garbage
+                // (under the same key the old object was overwritten in place and stays named).
+                if let Some(new) = &new_key
+                    && find_profile(&db, user_id.into())
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_none_or(|row| row.avatar.as_ref() != Some(new))
+                {
+                    storage.delete_or_log(new).await;
+                }
+                return Err(e);
+            }
+        };
         // The row now names the new object; the old one is garbage.
-        if let Some(Replaced {
-            old: Some(old),
-            new,
-        }) = &replaced
+        if let (Some(old), Some(new)) = (&old_key, &new_key)
             && old != new
         {
             storage.delete_or_log(old).await;
@@ -179,17 +200,11 @@ pub async fn update_profile(
     .await
 }
 
-/// How a write under the lock failed.
+/// How a row write failed.
 enum Failure {
-    /// A concurrent insert won the unique `user_id` (possible only without the lock).
+    /// A concurrent insert won the unique `user_id` (possible only outside this process's lock).
     LostRace,
     Error(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Self::Error(e)
-    }
 }
 
 impl From<DbErr> for Failure {
@@ -198,38 +213,31 @@ impl From<DbErr> for Failure {
     }
 }
 
-/// A held per-user write lock (see the module comment).
-struct UserLock {
-    /// PostgreSQL: the transaction holding the advisory lock; the writes go through it.
+/// The row part of a write, after the upload and holding a connection only for its queries.
+/// PostgreSQL: one short transaction that first takes the user's advisory lock, so the row writes
+/// of several instances for one user are serialised too (the lock lives only as long as this
+/// transaction, never across an upload). SQLite: the pool itself — one process owns the file and
+/// its in-process lock already serialises, and a read-then-write SQLite transaction would fail at
+/// once (`SQLITE_BUSY`) whenever another writer commits in between.
+struct RowWrite {
     txn: Option<DatabaseTransaction>,
-    /// SQLite: the in-process stripe.
-    _guard: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
-impl UserLock {
-    async fn acquire(db: &DatabaseConnection, user_id: i32) -> Result<Self, DbErr> {
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                let txn = db.begin().await?;
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock($1, $2)",
-                    [PROFILE_LOCK_SPACE.into(), user_id.into()],
-                ))
-                .await?;
-                Ok(Self {
-                    txn: Some(txn),
-                    _guard: None,
-                })
-            }
-            _ => Ok(Self {
-                txn: None,
-                _guard: Some(local_lock(user_id).lock().await),
-            }),
+impl RowWrite {
+    async fn begin(db: &DatabaseConnection, user_id: i32) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self { txn: None });
         }
+        let txn = db.begin().await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [PROFILE_LOCK_SPACE.into(), user_id.into()],
+        ))
+        .await?;
+        Ok(Self { txn: Some(txn) })
     }
 
-    /// Where the locked writes go.
     fn conn<'a>(&'a self, db: &'a DatabaseConnection) -> DatabaseExecutor<'a> {
         match &self.txn {
             Some(txn) => txn.into(),
@@ -237,7 +245,6 @@ impl UserLock {
         }
     }
 
-    /// Commits the locked writes (PostgreSQL) and releases the lock.
     async fn commit(self) -> Result<(), DbErr> {
         match self.txn {
             Some(txn) => txn.commit().await,
@@ -246,64 +253,49 @@ impl UserLock {
     }
 }
 
-/// First key of the advisory locks taken here ("prof"), so they cannot collide with others.
-const PROFILE_LOCK_SPACE: i32 = 0x7072_6f66;
-
-/// Striped in-process locks: a user's writes always take the same stripe. Two users may share a
-/// stripe and then wait for each other briefly, which is harmless.
-fn local_lock(user_id: i32) -> &'static tokio::sync::Mutex<()> {
-    static STRIPES: [tokio::sync::Mutex<()>; 64] =
-        [const { tokio::sync::Mutex::const_new(()) }; 64];
-    &STRIPES[user_id.unsigned_abs() as usize % STRIPES.len()]
-}
-
-/// An avatar replaced by an update.
-struct Replaced {
-    old: Option<String>,
-    new: String,
-}
-
-/// Under the lock: 400 when a profile exists, upload, insert; the object goes when the row fails.
-async fn insert_with_avatar(
-    conn: &impl ConnectionTrait,
-    storage: &Storage,
+async fn insert_row(
+    db: &DatabaseConnection,
     user_id: i32,
     new: NewProfile,
+    key: &str,
 ) -> Result<user_profile::Model, Failure> {
-    if find_profile(conn, user_id.into()).await?.is_some() {
-        return Err(Error::bad_request(ALREADY_EXISTS).into());
+    let write = RowWrite::begin(db, user_id).await?;
+    let conn = write.conn(db);
+    if find_profile(&conn, user_id.into()).await?.is_some() {
+        return Err(Failure::LostRace);
     }
-    let key = new.avatar.key(user_id);
-    upload(storage, &key, &new.avatar).await?;
     let row = user_profile::ActiveModel {
         first_name: Set(Some(new.first_name.into_inner())),
         last_name: Set(Some(new.last_name.into_inner())),
-        avatar: Set(Some(key.clone())),
+        avatar: Set(Some(key.to_owned())),
         gender: Set(Some(new.gender.as_str().to_owned())),
         date_of_birth: Set(Some(new.date_of_birth.date())),
         info: Set(Some(new.info.into_inner())),
         user_id: Set(user_id),
         ..Default::default()
     };
-    match row.insert(conn).await {
-        Ok(profile) => Ok(profile),
-        Err(e) if is_unique_violation(&e) => Err(Failure::LostRace),
-        Err(e) => {
-            storage.delete_or_log(&key).await;
-            Err(e.into())
+    match row.insert(&conn).await {
+        Ok(profile) => {
+            drop(conn);
+            write.commit().await?;
+            Ok(profile)
         }
+        Err(e) if is_unique_violation(&e) => Err(Failure::LostRace),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Under the lock: 404 when there is no profile, upload a new avatar, update. Returns the profile
-/// and the avatar it replaced, if any.
-async fn apply_changes(
-    conn: &impl ConnectionTrait,
-    storage: &Storage,
+/// Writes `changes` (and the new avatar key) to the row; returns the profile and the avatar key it
+/// had before. 404 when the row went away meanwhile.
+async fn update_row(
+    db: &DatabaseConnection,
     user_id: i32,
     changes: ProfileChanges,
-) -> Result<(user_profile::Model, Option<Replaced>), Error> {
-    let current = find_profile(conn, user_id.into())
+    new_key: Option<&str>,
+) -> Result<(user_profile::Model, Option<String>), Error> {
+    let write = RowWrite::begin(db, user_id).await?;
+    let conn = write.conn(db);
+    let current = find_profile(&conn, user_id.into())
         .await?
         .ok_or_else(|| Error::not_found(NOT_FOUND))?;
     let mut row: user_profile::ActiveModel = current.clone().into();
@@ -322,32 +314,27 @@ async fn apply_changes(
     if let Some(v) = changes.info {
         row.info = Set(Some(v.into_inner()));
     }
-    let mut new_key = None;
-    if let Some(avatar) = &changes.avatar {
-        let key = avatar.key(user_id);
-        upload(storage, &key, avatar).await?;
-        row.avatar = Set(Some(key.clone()));
-        new_key = Some(key);
+    if let Some(key) = new_key {
+        row.avatar = Set(Some(key.to_owned()));
     }
     if !row.is_changed() {
         return Ok((current, None));
     }
-    match row.update(conn).await {
-        Ok(profile) => Ok((
-            profile,
-            new_key.map(|new| Replaced {
-                old: current.avatar,
-                new,
-            }),
-        )),
-        Err(e) => {
-            // Under the same key the old object was overwritten in place: the row still names it.
-            if let Some(key) = new_key.filter(|k| current.avatar.as_ref() != Some(k)) {
-                storage.delete_or_log(&key).await;
-            }
-            Err(e.into())
-        }
-    }
+    let profile = row.update(&conn).await?;
+    drop(conn);
+    write.commit().await?;
+    Ok((profile, current.avatar))
+}
+
+/// First key of the advisory locks taken here ("prof"), so they cannot collide with others.
+const PROFILE_LOCK_SPACE: i32 = 0x7072_6f66;
+
+/// Striped in-process locks: a user's writes always take the same stripe. Two users may share a
+/// stripe and then wait for each other briefly, which is harmless.
+fn local_lock(user_id: i32) -> &'static tokio::sync::Mutex<()> {
+    static STRIPES: [tokio::sync::Mutex<()>; 64] =
+        [const { tokio::sync::Mutex::const_new(()) }; 64];
+    &STRIPES[user_id.unsigned_abs() as usize % STRIPES.len()]
 }
 
 async fn upload(storage: &Storage, key: &str, avatar: &Avatar) -> Result<(), Error> {

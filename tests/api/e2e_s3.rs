@@ -17,7 +17,7 @@ use theater::entities::user_profile;
 use crate::{
     db_tests,
     helpers::{Backend, TestApp, json, spawn_app_with},
-    profiles::{jpeg, png},
+    profiles::{contains, jpeg, jpeg_with_exif, png, png_with_text},
 };
 
 /// The server `scripts/s3.sh start` described.
@@ -197,6 +197,41 @@ async fn avatar_goes_to_s3_and_the_url_serves_it(backend: Backend) {
     ));
 }
 
+async fn s3_avatars_lose_their_metadata_and_take_their_formats_name(backend: Backend) {
+    let Some(s3) = S3Server::from_env() else {
+        return;
+    };
+    let app = spawn_app_with(backend, |env| s3.configure(env)).await;
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!((status, &body["storage"]), (200, &json!("ok")), "{body}");
+    let client = s3.client();
+    for (bytes, extension, content_type) in [
+        (jpeg_with_exif(), "jpg", "image/jpeg"),
+        (png_with_text(), "png", "image/png"),
+    ] {
+        let user = app
+            .insert_user(
+                &format!("{}@example.com", unique("exif")),
+                theater::auth::Group::User,
+                true,
+            )
+            .await;
+        let stem = unique("me");
+        let (status, body) = create(&app, user, profile_form(bytes, &format!("{stem}.svg"))).await;
+        assert_eq!(status, 201, "{body}");
+        let key = format!("avatars/{user}_{stem}.{extension}");
+        let object = client.get(&Path::parse(&key).unwrap()).await.expect("get");
+        let stored_type = object
+            .attributes
+            .get(&Attribute::ContentType)
+            .map(|v| v.to_string());
+        assert_eq!(stored_type.as_deref(), Some(content_type));
+        let stored = object.bytes().await.unwrap();
+        assert!(!contains(&stored, b"GPSLatitude"), "{key}");
+        assert!(image::load_from_memory(&stored).is_ok(), "{key} decodes");
+    }
+}
+
 /// A private s3s-fs that the test may stop.
 struct PrivateS3 {
     server: S3Server,
@@ -291,8 +326,14 @@ async fn s3_down_is_500_and_the_api_keeps_serving(backend: Backend) {
         .unwrap();
     assert!(rows.is_empty(), "no profile row without its avatar");
 
-    // The API keeps serving.
+    // The API keeps serving; it is alive, but not ready.
     assert_eq!(app.get("/health").await.status(), 200);
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, &body["storage"]),
+        (503, &json!("unreachable")),
+        "{body}"
+    );
     let response = app
         .client
         .get(app.url(&format!("/api/v1/profiles/users/{before}/profile/")))
@@ -305,5 +346,6 @@ async fn s3_down_is_500_and_the_api_keeps_serving(backend: Backend) {
 
 db_tests!(
     avatar_goes_to_s3_and_the_url_serves_it,
+    s3_avatars_lose_their_metadata_and_take_their_formats_name,
     s3_down_is_500_and_the_api_keeps_serving,
 );

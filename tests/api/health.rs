@@ -1,8 +1,9 @@
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::{
     db_tests,
-    helpers::{Backend, json, spawn_app},
+    helpers::{Backend, json, spawn_app, spawn_app_with_state},
 };
 
 async fn health_reports_the_database(backend: Backend) {
@@ -37,9 +38,141 @@ async fn docs_and_openapi_are_served(backend: Backend) {
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/health"].is_object());
+    assert!(doc["paths"]["/ready"]["get"]["responses"]["503"].is_object());
+}
+
+async fn health_gives_up_on_a_database_that_does_not_answer(backend: Backend) {
+    use sea_orm::TransactionTrait;
+    let app = spawn_app(backend).await;
+    // Every pooled connection busy (the test pool has four): a ping would wait for the pool's
+    // 10 s acquire timeout; the probe's own 2 s deadline answers first.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(app.db.begin().await.unwrap());
+    }
+    let started = std::time::Instant::now();
+    let (status, body) = json(app.get("/health").await).await;
+    assert_eq!((status, &body["database"]), (503, &json!("unreachable")));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(held);
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+async fn ready_when_database_schema_and_storage_are(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"status": "ready", "database": "ok", "migrations": "ok", "storage": "ok"})
+        )
+    );
+}
+
+async fn a_database_without_the_migrations_is_not_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // One migration missing (say, a new release before `theater migrate`).
+    app.db
+        .execute_unprepared(
+            "DELETE FROM seaql_migrations WHERE version = \
+             (SELECT MAX(version) FROM seaql_migrations)",
+        )
+        .await
+        .unwrap();
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, &body["migrations"]),
+        (503, &json!("pending")),
+        "{body}"
+    );
+    assert_eq!(body["status"], "unavailable");
+    // A re-created, empty database: no migrations table at all.
+    app.db
+        .execute_unprepared("DROP TABLE seaql_migrations")
+        .await
+        .unwrap();
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, &body["migrations"]),
+        (503, &json!("pending")),
+        "{body}"
+    );
+    assert_eq!(body["database"], "ok");
+    // The probe created nothing.
+    assert!(
+        app.db
+            .execute_unprepared("SELECT 1 FROM seaql_migrations")
+            .await
+            .is_err()
+    );
+    // Liveness is another question: the process and its database are up.
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+async fn unreachable_storage_is_not_ready(backend: Backend) {
+    let app = spawn_app_with_state(
+        backend,
+        |_| {},
+        |state| {
+            state.storage = theater::storage::Storage::served(
+                std::sync::Arc::new(crate::profiles::TestStore::failing_reads()),
+                &state.config.app_base_url,
+            );
+        },
+    )
+    .await;
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, body),
+        (
+            503,
+            json!({"status": "unavailable", "database": "ok", "migrations": "ok", "storage": "unreachable"})
+        )
+    );
+}
+
+async fn a_local_media_directory_that_is_gone_is_not_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(app.get("/ready").await.status(), 200);
+    std::fs::remove_dir_all(app.data_dir.path().join("media")).unwrap();
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(
+        (status, &body["storage"]),
+        (503, &json!("unreachable")),
+        "{body}"
+    );
+}
+
+async fn a_database_that_is_down_is_not_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.db.clone().close().await.expect("close pool");
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["database"], "unreachable");
+    assert_eq!(body["migrations"], "unknown");
+}
+
+async fn a_draining_instance_is_not_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.state.readiness.start_draining();
+    let (status, body) = json(app.get("/ready").await).await;
+    assert_eq!((status, &body["status"]), (503, &json!("draining")));
+    assert_eq!(app.get("/health").await.status(), 200);
 }
 
 db_tests!(
+    health_gives_up_on_a_database_that_does_not_answer,
+    ready_when_database_schema_and_storage_are,
+    a_database_without_the_migrations_is_not_ready,
+    unreachable_storage_is_not_ready,
+    a_local_media_directory_that_is_gone_is_not_ready,
+    a_database_that_is_down_is_not_ready,
+    a_draining_instance_is_not_ready,
     health_reports_the_database,
     health_is_503_when_the_database_is_down,
     unknown_paths_are_json_404_and_carry_a_request_id,

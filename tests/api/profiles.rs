@@ -119,8 +119,12 @@ type PutHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 pub struct TestStore {
     inner: InMemory,
     fail_puts: AtomicBool,
-    put_delay_ms: AtomicU64,
-    puts: AtomicUsize,
+    /// Reads (and metadata requests) fail, as an unreachable server.
+    fail_reads: AtomicBool,
+    /// Uploads never answer, as an S3 server that accepts connections and then stalls.
+    hang_puts: AtomicBool,
+    pub put_delay_ms: AtomicU64,
+    pub puts: AtomicUsize,
     /// Runs once, inside the next upload (before the object is stored).
     on_put: Mutex<Option<PutHook>>,
 }
@@ -152,6 +156,9 @@ impl ObjectStore for TestStore {
                 source: "injected upload failure".into(),
             });
         }
+        if self.hang_puts.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         let delay = self.put_delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -176,6 +183,12 @@ impl ObjectStore for TestStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
+        if self.fail_reads.load(Ordering::SeqCst) {
+            return Err(object_store::Error::Generic {
+                store: "test",
+                source: "injected read failure".into(),
+            });
+        }
         self.inner.get_opts(location, options).await
     }
 
@@ -200,6 +213,15 @@ impl ObjectStore for TestStore {
 
     async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> object_store::Result<()> {
         self.inner.copy_if_not_exists(from, to).await
+    }
+}
+
+impl TestStore {
+    /// A store that cannot be read (readiness tests).
+    pub fn failing_reads() -> Self {
+        let store = Self::default();
+        store.fail_reads.store(true, Ordering::SeqCst);
+        store
     }
 }
 
@@ -401,7 +423,7 @@ async fn the_path_without_trailing_slash_works_too(backend: Backend) {
 async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let (id, auth) = app.user("local@example.com", Group::User).await;
-    // A JPEG named .png: the name is kept, the content decides the content type.
+    // A JPEG named .png: the content decides the extension and the content type.
     let avatar = jpeg();
     let (status, body) = json(
         app.post_profile(id, Some(&auth), valid_form(avatar.clone(), "../me.png"))
@@ -409,7 +431,7 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let key = format!("avatars/{id}_me.png");
+    let key = format!("avatars/{id}_me.jpg");
     assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
     let file = app.data_dir.path().join("media").join(&key);
     assert_eq!(std::fs::read(file).unwrap(), avatar);
@@ -443,6 +465,144 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
         .await
         .unwrap();
     assert_eq!(put.status(), 405);
+}
+
+/// A JPEG with an EXIF (APP1) segment holding a GPS position.
+pub fn jpeg_with_exif() -> Vec<u8> {
+    let plain = jpeg();
+    let exif = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=48.8584;GPSLongitude=2.2945";
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A PNG with a `tEXt` chunk holding a GPS position, right after its header.
+pub fn png_with_text() -> Vec<u8> {
+    let plain = png([4, 5, 6]);
+    // Signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC).
+    let (head, rest) = plain.split_at(8 + 25);
+    let data = b"Comment\0GPSLatitude=48.8584";
+    let mut chunk = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+    let mut typed = b"tEXt".to_vec();
+    typed.extend_from_slice(data);
+    chunk.extend_from_slice(&typed);
+    chunk.extend_from_slice(&crc32(&typed).to_be_bytes());
+    [head, &chunk, rest].concat()
+}
+
+/// The CRC-32 PNG chunks carry (over type and data).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn stored_avatars_lose_their_metadata_and_take_their_formats_name(backend: Backend) {
+    let (app, _) = memory_app(backend).await;
+    for (i, (bytes, name, key_name, content_type)) in [
+        (jpeg_with_exif(), "me.html", "me.jpg", "image/jpeg"),
+        (png_with_text(), "me.svg", "me.png", "image/png"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(contains(&bytes, b"GPSLatitude"));
+        assert!(
+            image::load_from_memory(&bytes).is_ok(),
+            "the test image is valid"
+        );
+        let (id, auth) = app.user(&format!("exif{i}@example.com"), Group::User).await;
+        let (status, body) = json(
+            app.post_profile(id, Some(&auth), valid_form(bytes, name))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let key = format!("avatars/{id}_{key_name}");
+        assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
+        let served = app.get(&format!("/media/{key}")).await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.headers()["content-type"], content_type);
+        let stored = served.bytes().await.unwrap();
+        assert!(!contains(&stored, b"GPSLatitude"), "{key}");
+        assert!(
+            image::load_from_memory(&stored).is_ok(),
+            "{key} still decodes"
+        );
+    }
+}
+
+async fn local_avatars_lose_their_metadata_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, auth) = app.user("localexif@example.com", Group::User).await;
+    let (status, body) = json(
+        app.post_profile(id, Some(&auth), valid_form(jpeg_with_exif(), "x.svg"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let file = app
+        .data_dir
+        .path()
+        .join(format!("media/avatars/{id}_x.jpg"));
+    let stored = std::fs::read(file).unwrap();
+    assert!(!contains(&stored, b"GPSLatitude"));
+    assert!(image::load_from_memory(&stored).is_ok());
+}
+
+async fn odd_media_paths_are_404_never_500(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, auth) = app.user("oddmedia@example.com", Group::User).await;
+    let (status, _) = json(
+        app.post_profile(id, Some(&auth), valid_form(png([1, 2, 3]), "a.png"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let long = "a".repeat(5000);
+    for path in [
+        format!("/media/avatars/{id}_a.png%23123"),
+        "/media/avatars/1_a.jpg%23123".to_owned(),
+        format!("/media/avatars/{id}_a.png%00"),
+        "/media/avatars/%00".to_owned(),
+        "/media/avatars/1_a.jpg%2F..".to_owned(),
+        "/media/avatars/%2E%2E/theater.db".to_owned(),
+        "/media/avatars/1_a.jpg%3Fx%3D1".to_owned(),
+        "/media/avatars/1_a%20b.jpg".to_owned(),
+        "/media/avatars/%E2%80%AE.jpg".to_owned(),
+        "/media/avatars/%5C..%5Ctheater.db".to_owned(),
+        format!("/media/avatars/{long}"),
+    ] {
+        let (status, body) = json(app.get(&path).await).await;
+        assert_eq!(
+            (status, &body),
+            (404, &json!({"detail": "Not Found"})),
+            "{path}"
+        );
+    }
+    // The real object is still served.
+    assert_eq!(
+        app.get(&format!("/media/avatars/{id}_a.png"))
+            .await
+            .status(),
+        200
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -718,7 +878,7 @@ async fn avatar_must_be_a_jpeg_or_png_by_content(backend: Backend) {
         );
     }
     assert_eq!(store.puts.load(Ordering::SeqCst), 0);
-    // The name does not matter: a PNG called .gif is a PNG.
+    // The name does not matter: a PNG called .gif is a PNG, and stored as one.
     let (status, body) = json(
         app.post_profile(id, Some(&auth), valid_form(png([9, 9, 9]), "pic.gif"))
             .await,
@@ -726,10 +886,10 @@ async fn avatar_must_be_a_jpeg_or_png_by_content(backend: Backend) {
     .await;
     assert_eq!(status, 201, "{body}");
     let rows = app.profile_rows().await;
-    assert_eq!(rows[0].avatar, Some(format!("avatars/{id}_pic.gif")));
+    assert_eq!(rows[0].avatar, Some(format!("avatars/{id}_pic.png")));
 }
 
-/// A PNG padded to `len` bytes (the header stays valid).
+/// A PNG padded to `len` bytes (the header stays valid; the padding is dropped when stored).
 fn png_of_len(len: usize) -> Vec<u8> {
     let mut bytes = png([50, 60, 70]);
     bytes.resize(len, 0);
@@ -762,7 +922,7 @@ async fn avatar_must_be_at_most_1_mb(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
-    assert_eq!(app.objects().await[0].1.len(), exact.len());
+    assert_eq!(app.objects().await[0].1, Bytes::from(png([50, 60, 70])));
 }
 
 async fn all_failures_are_reported_together(backend: Backend) {
@@ -1028,6 +1188,68 @@ async fn a_failed_insert_removes_the_uploaded_object(backend: Backend) {
     assert!(app.profile_rows().await.is_empty());
 }
 
+async fn a_hanging_store_stalls_only_the_profile_writes(backend: Backend) {
+    let store = Arc::new(TestStore::default());
+    store.hang_puts.store(true, Ordering::SeqCst);
+    let served = store.clone();
+    let app = spawn_app_with_state(
+        backend,
+        |env| {
+            env.insert("STORAGE_TIMEOUT_SECONDS".into(), "3".into());
+        },
+        |state| {
+            state.storage = Storage::served(served, &state.config.app_base_url)
+                .with_timeout(state.config.connections.storage_timeout);
+        },
+    )
+    .await;
+    let mut users = Vec::new();
+    for i in 0..6 {
+        users.push(app.user(&format!("hang{i}@example.com"), Group::User).await);
+    }
+    // Ten writes, more than the test pool's four connections; some users have two, which wait
+    // for that user's lock.
+    let done = AtomicUsize::new(0);
+    let started = std::time::Instant::now();
+    let writes = futures::future::join_all((0..10).map(|i| {
+        let (id, auth) = &users[i % users.len()];
+        let (app, done) = (&app, &done);
+        async move {
+            let response = app
+                .post_profile(*id, Some(auth), valid_form(png([0; 3]), "a.png"))
+                .await;
+            done.fetch_add(1, Ordering::SeqCst);
+            json(response).await
+        }
+    }));
+    let probe = async {
+        // Every user's first write has reached the (hanging) store.
+        while store.puts.load(Ordering::SeqCst) < users.len() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let health = json(app.get("/health").await).await;
+        let movies = json(app.get("/api/v1/theater/movies/").await).await;
+        (health, movies, done.load(Ordering::SeqCst))
+    };
+    let (responses, (health, movies, finished)) =
+        tokio::time::timeout(Duration::from_secs(60), async {
+            tokio::join!(writes, probe)
+        })
+        .await
+        .expect("the writes end with the storage deadline");
+    assert_eq!(health, (200, json!({"status": "ok", "database": "ok"})));
+    assert_eq!(movies, (404, json!({"detail": "No movies found."})));
+    assert_eq!(
+        finished, 0,
+        "the probes were answered while every write still waited"
+    );
+    for response in responses {
+        assert_eq!(response, (500, json!({"detail": UPLOAD_FAILED})));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(2500));
+    assert!(app.profile_rows().await.is_empty());
+}
+
 async fn concurrent_creates_give_one_201_and_one_400(backend: Backend) {
     let (app, store) = memory_app(backend).await;
     let (id, auth) = app.user("race@example.com", Group::User).await;
@@ -1219,8 +1441,8 @@ async fn patching_the_avatar_replaces_the_object(backend: Backend) {
     assert_eq!(body["avatar"], format!("{}/media/{key}", app.address));
     assert_eq!(app.objects().await, vec![(key.clone(), Bytes::from(new))]);
 
-    // Same name, new content: replaced in place.
-    let newer = png([2; 3]);
+    // Same name, new content of the same format: replaced in place.
+    let newer = image_bytes(image::ImageFormat::Jpeg, [2; 3]);
     let changes = Form::new().part("avatar", Part::bytes(newer.clone()).file_name("new.jpg"));
     let (status, _) = json(app.patch_profile(id, &auth, changes).await).await;
     assert_eq!(status, 200);
@@ -1229,8 +1451,23 @@ async fn patching_the_avatar_replaces_the_object(backend: Backend) {
         vec![(key.clone(), Bytes::from(newer.clone()))]
     );
     let served = app.get(&format!("/media/{key}")).await;
-    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
     assert_eq!(served.bytes().await.unwrap(), newer);
+
+    // A PNG under the old name gets its own key; the JPEG goes.
+    let png_avatar = png([3; 3]);
+    let changes = Form::new().part(
+        "avatar",
+        Part::bytes(png_avatar.clone()).file_name("new.jpg"),
+    );
+    let (status, body) = json(app.patch_profile(id, &auth, changes).await).await;
+    assert_eq!(status, 200);
+    let png_key = format!("avatars/{id}_new.png");
+    assert_eq!(body["avatar"], format!("{}/media/{png_key}", app.address));
+    assert_eq!(
+        app.objects().await,
+        vec![(png_key, Bytes::from(png_avatar))]
+    );
 }
 
 async fn a_failed_update_keeps_the_old_avatar(backend: Backend) {
@@ -1328,6 +1565,9 @@ db_tests!(
     creating_a_profile_stores_the_key_and_returns_the_url,
     the_path_without_trailing_slash_works_too,
     local_storage_keeps_files_under_media_and_serves_them,
+    odd_media_paths_are_404_never_500,
+    stored_avatars_lose_their_metadata_and_take_their_formats_name,
+    local_avatars_lose_their_metadata_too,
     missing_or_bad_tokens_are_401_before_validation,
     every_missing_field_is_reported,
     a_body_of_another_type_is_an_empty_form,
@@ -1347,6 +1587,7 @@ db_tests!(
     a_second_profile_is_400_and_keeps_the_first_avatar,
     a_failed_upload_is_500_and_writes_no_row,
     a_failed_insert_removes_the_uploaded_object,
+    a_hanging_store_stalls_only_the_profile_writes,
     concurrent_creates_give_one_201_and_one_400,
     a_writer_that_bypassed_the_lock_wins_and_our_object_goes,
     reading_a_profile,

@@ -165,9 +165,10 @@ async fn serve_runs_on_embedded_defaults_logs_json_and_stops_gracefully() {
         .unwrap();
     wait_healthy(port, &mut child).await;
 
-    // The embedded defaults: a SQLite file and generated secrets under DATA_DIR.
+    // The embedded defaults: a SQLite file and generated secrets under DATA_DIR, all private.
     assert!(dir.path().join("data/theater.db").exists());
     assert!(dir.path().join("data/secrets/SECRET_KEY_ACCESS").exists());
+    assert_private(&dir.path().join("data"));
 
     let response = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/api/v1/theater/movies/"))
@@ -415,12 +416,31 @@ async fn email_log_links_shows_a_working_link_and_open_catalog_writes_warn() {
     assert_eq!(status, 200);
 }
 
+/// Directories under `data` (and `data` itself) are 0700, files 0600.
+fn assert_private(data: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut pending = vec![data.to_owned()];
+    while let Some(path) = pending.pop() {
+        let meta = std::fs::metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            for entry in std::fs::read_dir(&path).unwrap() {
+                pending.push(entry.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+}
+
 #[test]
 fn migrate_creates_the_schema_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let output = theater(dir.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{output:?}");
     assert!(dir.path().join("data/theater.db").exists());
+    assert_private(&dir.path().join("data"));
     // A second run has nothing to do and still succeeds.
     assert!(
         theater(dir.path())
