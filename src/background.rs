@@ -1,5 +1,6 @@
 //! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the hourly
-//! housekeeping (expired tokens, old sent mail, idle rate-limit keys). They stop with the server;
+//! housekeeping (expired tokens, old sent mail, recovered rate-limit keys, stale revocations). They
+//! stop with the server;
 //! tests drive the same functions directly.
 
 use std::time::Duration;
@@ -46,8 +47,8 @@ impl BackgroundJobs {
     }
 }
 
-/// Deletes expired tokens and old sent mail at start and then every hour, and lets the login limiter
-/// forget recovered keys, until `shutdown`.
+/// Deletes expired tokens, old sent mail, rate-limit keys that have fully recovered and revocations
+/// older than any live token, at start and then every hour, until `shutdown`.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut interval = tokio::time::interval(HOUSEKEEPING_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -67,6 +68,15 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
         {
             tracing::error!("deleting old sent e-mail: {e}");
         }
-        state.login_limiter.forget_idle();
+        let now_ms = crate::rate_limit::now_ms();
+        match crate::rate_limit::prune(&state.db, now_ms).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "recovered rate-limit keys deleted"),
+            Err(e) => tracing::error!("deleting recovered rate-limit keys: {e}"),
+        }
+        let lifetime = state.config.jwt.access_lifetime;
+        if let Err(e) = crate::revocation::delete_stale(&state.db, now_ms, lifetime).await {
+            tracing::error!("deleting stale token revocations: {e}");
+        }
     }
 }

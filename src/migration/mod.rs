@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20260101_000001_schema;
 mod m20260101_000002_email_outbox;
 mod m20260102_000003_movie_id_index;
+mod m20261201_000004_limits;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_schema::Migration),
             Box::new(m20260101_000002_email_outbox::Migration),
             Box::new(m20260102_000003_movie_id_index::Migration),
+            Box::new(m20261201_000004_limits::Migration),
         ]
     }
 }
