@@ -845,6 +845,7 @@ async fn login_reports_a_database_failure_as_500(backend: Backend) {
 async fn login_attempts_are_rate_limited(backend: Backend) {
     let app = spawn_mail_app_with(backend, |env| {
         env.insert("LOGIN_RATE_LIMIT".into(), "3".into());
+        env.insert("LOGIN_ADDRESS_RATE_LIMIT".into(), "3".into());
         env.insert("LOGIN_RATE_WINDOW_SECONDS".into(), "600".into());
     })
     .await;
