@@ -129,7 +129,13 @@ impl Tokens {
         user_id: i32,
         issued_at_ms: i64,
     ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        self.issue(user_id, &self.access.0, self.access_lifetime, None, issued_at_ms)
+        self.issue(
+            user_id,
+            &self.access.0,
+            self.access_lifetime,
+            None,
+            issued_at_ms,
+        )
     }
 
     pub fn access_lifetime(&self) -> Duration {
@@ -143,7 +149,13 @@ impl Tokens {
             .map(char::from)
             .collect();
         let now_ms = Utc::now().timestamp_millis();
-        self.issue(user_id, &self.refresh.0, self.refresh_lifetime, Some(jti), now_ms)
+        self.issue(
+            user_id,
+            &self.refresh.0,
+            self.refresh_lifetime,
+            Some(jti),
+            now_ms,
+        )
     }
 
     pub fn decode_access(&self, token: &str) -> Result<Claims, TokenError> {
@@ -162,7 +174,8 @@ impl Tokens {
         jti: Option<String>,
         issued_at_ms: i64,
     ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        let issued_at = DateTime::<Utc>::from_timestamp_millis(issued_at_ms).unwrap_or_else(Utc::now);
+        let issued_at =
+            DateTime::<Utc>::from_timestamp_millis(issued_at_ms).unwrap_or_else(Utc::now);
         let expires_at = issued_at + lifetime;
         let claims = Claims {
             user_id,
@@ -446,7 +459,10 @@ mod tests {
         let issued = tokens.issue_access_at(5, at).unwrap();
         let claims = tokens.decode_access(&issued.token).unwrap();
         assert_eq!(claims.issued_at_ms(hour), at);
-        assert_eq!((claims.iat, claims.exp), (Some(1_900_000_000), 1_900_003_600));
+        assert_eq!(
+            (claims.iat, claims.exp),
+            (Some(1_900_000_000), 1_900_003_600)
+        );
         let bare = Claims {
             user_id: 5,
             exp: 1_900_003_600,

@@ -35,10 +35,9 @@ impl TrustedProxies {
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let net = match item.parse::<IpNet>() {
                 Ok(net) => net,
-                Err(_) => item
-                    .parse::<IpAddr>()
-                    .map(IpNet::from)
-                    .map_err(|_| format!("{item:?} is not a CIDR (e.g. 10.0.0.0/8) or an address"))?,
+                Err(_) => item.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
+                    format!("{item:?} is not a CIDR (e.g. 10.0.0.0/8) or an address")
+                })?,
             };
             nets.push(net.trunc());
         }
@@ -219,15 +218,29 @@ mod tests {
             r#"for=192.0.2.60;proto=http, For="[2001:db8:cafe::17]:4711";by=x, for=2001:db8:ffff::2"#,
         )]);
         assert_eq!(t.client(peer, &h), ip("2001:db8:cafe::17"));
-        let h = headers(&[("x-forwarded-for", "2001:db8:cafe::17"), ("forwarded", "for=1.1.1.1")]);
-        assert_eq!(t.client(peer, &h), ip("2001:db8:cafe::17"), "X-Forwarded-For wins");
+        let h = headers(&[
+            ("x-forwarded-for", "2001:db8:cafe::17"),
+            ("forwarded", "for=1.1.1.1"),
+        ]);
+        assert_eq!(
+            t.client(peer, &h),
+            ip("2001:db8:cafe::17"),
+            "X-Forwarded-For wins"
+        );
     }
 
     #[test]
     fn malformed_entries_end_the_walk() {
         let t = TrustedProxies::parse("10.0.0.0/8").unwrap();
         let peer = ip("10.0.0.1");
-        for value in ["garbage", "6.6.6.6, not-an-ip", "", " , ", "unknown", "999.1.1.1"] {
+        for value in [
+            "garbage",
+            "6.6.6.6, not-an-ip",
+            "",
+            " , ",
+            "unknown",
+            "999.1.1.1",
+        ] {
             let h = headers(&[("x-forwarded-for", value)]);
             assert_eq!(t.client(peer, &h), peer, "{value:?}");
         }
@@ -236,7 +249,10 @@ mod tests {
         let h = headers(&[("forwarded", "for=_hidden, for=unknown")]);
         assert_eq!(t.client(peer, &h), peer);
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
+        );
         assert_eq!(t.client(peer, &h), peer);
     }
 }

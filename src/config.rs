@@ -285,7 +285,9 @@ impl Config {
             trusted_proxies: TrustedProxies::parse(&env.get("TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|reason| ConfigError::new("TRUSTED_PROXIES", reason))?,
             login_address_rate_limit: env.parse_num("LOGIN_ADDRESS_RATE_LIMIT", 100)?,
-            login_slowdown_max: Duration::from_millis(env.parse_num("LOGIN_SLOWDOWN_MAX_MS", 3000)?),
+            login_slowdown_max: Duration::from_millis(
+                env.parse_num("LOGIN_SLOWDOWN_MAX_MS", 3000)?,
+            ),
             account_email_rate_limit: env.parse_num("ACCOUNT_EMAIL_RATE_LIMIT", 5)?,
             account_address_rate_limit: env.parse_num("ACCOUNT_ADDRESS_RATE_LIMIT", 300)?,
             account_rate_window: Duration::from_secs(
@@ -489,10 +491,7 @@ mod tests {
     fn limit_settings_have_defaults_and_name_bad_values() {
         let c = config(&[]).unwrap();
         assert!(c.trusted_proxies.is_empty());
-        assert_eq!(
-            (c.login_rate_limit, c.login_address_rate_limit),
-            (10, 100)
-        );
+        assert_eq!((c.login_rate_limit, c.login_address_rate_limit), (10, 100));
         assert_eq!(
             (c.account_email_rate_limit, c.account_address_rate_limit),
             (5, 300)

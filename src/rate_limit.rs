@@ -233,10 +233,25 @@ mod tests {
         };
         assert_eq!(retry_after, Duration::from_secs(20));
         // A refusal costs nothing: after one interval exactly one more is allowed.
-        assert!(acquire(&db, &key, q, t0 + 20_000).await.unwrap().is_allowed());
-        assert!(!acquire(&db, &key, q, t0 + 20_000).await.unwrap().is_allowed());
+        assert!(
+            acquire(&db, &key, q, t0 + 20_000)
+                .await
+                .unwrap()
+                .is_allowed()
+        );
+        assert!(
+            !acquire(&db, &key, q, t0 + 20_000)
+                .await
+                .unwrap()
+                .is_allowed()
+        );
         // Other keys are independent.
-        assert!(acquire(&db, &Key::new("t", "other"), q, t0).await.unwrap().is_allowed());
+        assert!(
+            acquire(&db, &Key::new("t", "other"), q, t0)
+                .await
+                .unwrap()
+                .is_allowed()
+        );
     }
 
     #[tokio::test]

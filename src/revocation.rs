@@ -108,7 +108,10 @@ impl Revocations {
     /// entries older than the token lifetime. One indexed range query.
     pub async fn refresh(&self, db: &impl ConnectionTrait, now_ms: i64) -> Result<(), DbErr> {
         let horizon = now_ms.saturating_sub(self.horizon_ms);
-        let cursor = *self.cursor_ms.read().unwrap_or_else(PoisonError::into_inner);
+        let cursor = *self
+            .cursor_ms
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         let since = cursor.min(now_ms).saturating_sub(POLL_OVERLAP_MS);
         let rows = db
             .query_all_raw(Statement::from_sql_and_values(
@@ -128,7 +131,10 @@ impl Revocations {
             changes.push((user_id, valid_after));
         }
         self.merge(changes);
-        *self.cursor_ms.write().unwrap_or_else(PoisonError::into_inner) = newest;
+        *self
+            .cursor_ms
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = newest;
         self.map
             .write()
             .unwrap_or_else(PoisonError::into_inner)

@@ -115,7 +115,10 @@ impl AccountLimits {
         });
         let requests = RequestQuotas {
             per_email: Quota::new(config.account_email_rate_limit, config.account_rate_window),
-            per_address: Quota::new(config.account_address_rate_limit, config.account_rate_window),
+            per_address: Quota::new(
+                config.account_address_rate_limit,
+                config.account_rate_window,
+            ),
         };
         Self { login, requests }
     }
@@ -131,7 +134,10 @@ impl AccountLimits {
         let bucket = request.bucket();
         let mut keys = Vec::with_capacity(2);
         if let (Some(quota), Some(ip)) = (self.requests.per_address, client) {
-            keys.push((Key::new(&format!("{bucket}.address"), address_key(ip)), quota));
+            keys.push((
+                Key::new(&format!("{bucket}.address"), address_key(ip)),
+                quota,
+            ));
         }
         if let Some(quota) = self.requests.per_email {
             keys.push((Key::new(&format!("{bucket}.email"), email), quota));
@@ -283,8 +289,14 @@ mod tests {
     fn slowdown_doubles_past_the_free_failures_up_to_the_cap() {
         let max = Duration::from_secs(3);
         let ms = |b| slowdown(b, 10, max).as_millis();
-        assert_eq!([ms(1), ms(10), ms(11), ms(12), ms(13)], [0, 0, 250, 500, 1000]);
-        assert_eq!([ms(14), ms(15), ms(40), ms(u32::MAX)], [2000, 3000, 3000, 3000]);
+        assert_eq!(
+            [ms(1), ms(10), ms(11), ms(12), ms(13)],
+            [0, 0, 250, 500, 1000]
+        );
+        assert_eq!(
+            [ms(14), ms(15), ms(40), ms(u32::MAX)],
+            [2000, 3000, 3000, 3000]
+        );
     }
 
     #[test]

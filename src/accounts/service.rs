@@ -22,7 +22,9 @@ use super::{
 use crate::{
     auth::Group,
     entities::{activation_token, password_reset_token, refresh_token, user, user_group},
-    error::{Error, INTERNAL_ERROR, ResultExt, TOO_MANY_LOGINS, TOO_MANY_REQUESTS, is_unique_violation},
+    error::{
+        Error, INTERNAL_ERROR, ResultExt, TOO_MANY_LOGINS, TOO_MANY_REQUESTS, is_unique_violation,
+    },
     mail::Notice,
     rate_limit::now_ms,
     revocation::{self, Revoked},
@@ -232,7 +234,14 @@ pub async fn resend_activation(
     email: &Email,
     client: Option<IpAddr>,
 ) -> Result<(), Error> {
-    limit(state, Request::ResendActivation, email, client, INTERNAL_ERROR).await?;
+    limit(
+        state,
+        Request::ResendActivation,
+        email,
+        client,
+        INTERNAL_ERROR,
+    )
+    .await?;
     let Some(user) = find_user_by_email(&state.db, email).await? else {
         return Ok(());
     };

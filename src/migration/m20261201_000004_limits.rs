@@ -74,6 +74,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // On PostgreSQL the counters skip the WAL: a check then costs about one round trip instead
+        // of a flushed commit (measured ~2 ms vs ~5 ms per check on a loaded 2-core machine). They
+        // survive service restarts and clean database restarts; only a database crash (or failover)
+        // empties them, granting everyone a fresh budget once.
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE rate_limits SET UNLOGGED")
+                .await?;
+        }
         // Pruning deletes by `tat_ms`; without the index it would scan the table under a flood.
         manager
             .create_index(

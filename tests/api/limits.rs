@@ -41,10 +41,14 @@ impl TestApp {
     }
 
     async fn login_from(&self, client: &str, email: &str, password: &str) -> u16 {
-        self.post_from(client, LOGIN, &json!({"email": email, "password": password}))
-            .await
-            .status()
-            .as_u16()
+        self.post_from(
+            client,
+            LOGIN,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+        .status()
+        .as_u16()
     }
 
     /// What a protected endpoint answers for `access`: (status, detail).
@@ -57,7 +61,10 @@ impl TestApp {
             .await
             .expect("request");
         let (status, body) = json(response).await;
-        (status, body["detail"].as_str().unwrap_or_default().to_owned())
+        (
+            status,
+            body["detail"].as_str().unwrap_or_default().to_owned(),
+        )
     }
 
     async fn token_works(&self, access: &str, user_id: i32) -> bool {
@@ -113,7 +120,10 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
     assert_eq!(app.refresh_status(&refresh).await, not_found);
     // A login right after (same second, likely the same millisecond) works.
     let (access, refresh) = app.tokens(email, PASSWORD).await;
-    assert!(app.token_works(&access, id).await, "a new login after logout");
+    assert!(
+        app.token_works(&access, id).await,
+        "a new login after logout"
+    );
 
     // Password change.
     let response = app
@@ -128,7 +138,10 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
     app.assert_revoked(&access, id).await;
     assert_eq!(app.refresh_status(&refresh).await, not_found);
     let (access, refresh) = app.tokens(email, NEW_PASSWORD).await;
-    assert!(app.token_works(&access, id).await, "a new login after the change");
+    assert!(
+        app.token_works(&access, id).await,
+        "a new login after the change"
+    );
 
     // Password reset.
     app.post_json(RESET_REQUEST, &json!({"email": email})).await;
@@ -141,14 +154,16 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
     app.assert_revoked(&access, id).await;
     assert_eq!(app.refresh_status(&refresh).await, not_found);
     let (access, refresh) = app.tokens(email, PASSWORD).await;
-    assert!(app.token_works(&access, id).await, "a new login after the reset");
+    assert!(
+        app.token_works(&access, id).await,
+        "a new login after the reset"
+    );
 
     // What the administration will call: in the change's transaction, then applied after commit.
     let txn = app.db.begin().await.unwrap();
-    let revoked =
-        theater::revocation::revoke_user_tokens(&txn, id, theater::rate_limit::now_ms())
-            .await
-            .unwrap();
+    let revoked = theater::revocation::revoke_user_tokens(&txn, id, theater::rate_limit::now_ms())
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     app.state.revocations.apply(revoked);
     app.assert_revoked(&access, id).await;
@@ -185,7 +200,10 @@ async fn revocations_reach_another_instance_within_a_second(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    eprintln!("revocation seen by the other instance after {:?}", start.elapsed());
+    eprintln!(
+        "revocation seen by the other instance after {:?}",
+        start.elapsed()
+    );
     b.assert_revoked(&access, id).await;
     // A login on the other instance right after works on both.
     let (access, _) = b.tokens(email, PASSWORD).await;
@@ -209,7 +227,11 @@ async fn a_flood_of_wrong_passwords_does_not_lock_the_owner_out(backend: Backend
     assert_eq!(statuses[..3], [401; 3]);
     assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
     let response = app
-        .post_from(attacker, LOGIN, &json!({"email": email, "password": PASSWORD}))
+        .post_from(
+            attacker,
+            LOGIN,
+            &json!({"email": email, "password": PASSWORD}),
+        )
         .await;
     assert_eq!(response.status(), 429, "the attacker's address is refused");
     assert!((1..=900).contains(&retry_after(&response)));
@@ -237,18 +259,24 @@ async fn a_flood_of_wrong_passwords_does_not_lock_the_owner_out(backend: Backend
         env.insert("LOGIN_ADDRESS_RATE_LIMIT".into(), "3".into());
     })
     .await;
-    let sprayed: Vec<u16> = futures::future::join_all(
-        (0..5).map(|n| {
-            let app = &app_limited;
-            async move {
-                app.login_from(sprayer, &format!("u{n}@example.com"), PASSWORD)
-                    .await
-            }
-        }),
-    )
+    let sprayed: Vec<u16> = futures::future::join_all((0..5).map(|n| {
+        let app = &app_limited;
+        async move {
+            app.login_from(sprayer, &format!("u{n}@example.com"), PASSWORD)
+                .await
+        }
+    }))
     .await;
-    assert_eq!(sprayed.iter().filter(|s| **s == 401).count(), 3, "{sprayed:?}");
-    assert_eq!(sprayed.iter().filter(|s| **s == 429).count(), 2, "{sprayed:?}");
+    assert_eq!(
+        sprayed.iter().filter(|s| **s == 401).count(),
+        3,
+        "{sprayed:?}"
+    );
+    assert_eq!(
+        sprayed.iter().filter(|s| **s == 429).count(),
+        2,
+        "{sprayed:?}"
+    );
 }
 
 async fn successful_logins_never_spend_the_budget(backend: Backend) {
@@ -289,8 +317,11 @@ async fn account_requests_are_limited_per_address_and_per_e_mail(backend: Backen
     })
     .await;
     app.active_user("known@example.com").await;
-    app.post_json(REGISTER, &json!({"email": "idle@example.com", "password": PASSWORD}))
-        .await;
+    app.post_json(
+        REGISTER,
+        &json!({"email": "idle@example.com", "password": PASSWORD}),
+    )
+    .await;
     let mut address = 0;
     let mut next_address = || {
         address += 1;
@@ -331,9 +362,24 @@ async fn account_requests_are_limited_per_address_and_per_e_mail(backend: Backen
     assert_eq!(app.post_from(&from, REGISTER, &body).await.status(), 429);
     // Registering one e-mail over and over: 201, 409, then refused.
     let body = json!({"email": "twice@example.com", "password": PASSWORD});
-    assert_eq!(app.post_from(&next_address(), REGISTER, &body).await.status(), 201);
-    assert_eq!(app.post_from(&next_address(), REGISTER, &body).await.status(), 409);
-    assert_eq!(app.post_from(&next_address(), REGISTER, &body).await.status(), 429);
+    assert_eq!(
+        app.post_from(&next_address(), REGISTER, &body)
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.post_from(&next_address(), REGISTER, &body)
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        app.post_from(&next_address(), REGISTER, &body)
+            .await
+            .status(),
+        429
+    );
 }
 
 async fn limits_hold_across_instances_and_restarts(backend: Backend) {
@@ -353,15 +399,35 @@ async fn limits_hold_across_instances_and_restarts(backend: Backend) {
     assert_eq!(a.login_from(guesser, email, PASSWORD).await, 429);
     assert_eq!(b.login_from(guesser, email, PASSWORD).await, 429);
     let reset = json!({"email": email});
-    assert_eq!(a.post_from("192.0.2.1", RESET_REQUEST, &reset).await.status(), 200);
-    assert_eq!(b.post_from("192.0.2.2", RESET_REQUEST, &reset).await.status(), 200);
-    assert_eq!(a.post_from("192.0.2.3", RESET_REQUEST, &reset).await.status(), 429);
+    assert_eq!(
+        a.post_from("192.0.2.1", RESET_REQUEST, &reset)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        b.post_from("192.0.2.2", RESET_REQUEST, &reset)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        a.post_from("192.0.2.3", RESET_REQUEST, &reset)
+            .await
+            .status(),
+        429
+    );
     // A restarted service (fresh process state, same database) remembers.
     let restarted = spawn_instance_on(&a, env, |_| {}).await;
     assert_eq!(restarted.login_from(guesser, email, PASSWORD).await, 429);
-    let response = restarted.post_from("192.0.2.4", RESET_REQUEST, &reset).await;
+    let response = restarted
+        .post_from("192.0.2.4", RESET_REQUEST, &reset)
+        .await;
     assert_eq!(response.status(), 429);
-    assert_eq!(restarted.login_from("192.0.2.5", email, PASSWORD).await, 201);
+    assert_eq!(
+        restarted.login_from("192.0.2.5", email, PASSWORD).await,
+        201
+    );
 }
 
 db_tests!(
