@@ -390,7 +390,7 @@ async fn logout(
     responses(
         (status = 200, description = "`Password changed successfully.`", body = MessageResponse),
         (status = 400, description = "`The old password is incorrect.`", body = ErrorBody),
-        (status = 401, description = "Missing, malformed, expired or invalid access token, or `User not found or not active.`", body = ErrorBody),
+        (status = 401, description = "Missing, malformed, expired, invalid or revoked (`Token has been revoked.`) access token, or `User not found or not active.`", body = ErrorBody),
         (status = 422, description = "A new password breaking the rules", body = ValidationErrorBody),
         (status = 429, description = "Too many password attempts; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),

@@ -1016,10 +1016,15 @@ async fn password_change_needs_the_old_password_and_revokes_sessions(backend: Ba
     .await;
     assert_eq!(status, 401);
     assert_eq!(app.login("pc@example.com", PASSWORD).await.status(), 401);
-    assert_eq!(
-        app.login("pc@example.com", NEW_PASSWORD).await.status(),
-        201
-    );
+    // The access token used for the change is revoked with the sessions.
+    let (status, body) = change(
+        bearer,
+        json!({"old_password": NEW_PASSWORD, "new_password": PASSWORD}),
+    )
+    .await;
+    assert_eq!((status, detail(&body)), (401, "Token has been revoked."));
+    let (access, _) = app.tokens("pc@example.com", NEW_PASSWORD).await;
+    let bearer = Some(format!("Bearer {access}"));
     let mail = app
         .mail(
             "pc@example.com",
