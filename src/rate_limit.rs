@@ -51,6 +51,14 @@ impl Quota {
     pub fn interval(&self) -> Duration {
         Duration::from_millis(self.interval_ms.unsigned_abs())
     }
+
+    /// Concurrent requests read the clock before their statements run, so they may reach the
+    /// database out of order: one with an earlier `now` after one with a later `now` would find the
+    /// last unit of a burst a few milliseconds short. Up to a second of such disorder is forgiven;
+    /// less than one interval, so it never grants an extra event.
+    fn slack_ms(&self) -> i64 {
+        (self.interval_ms - 1).clamp(0, 1000)
+    }
 }
 
 /// A limited thing: a bucket name (what is limited, in clear, for operators) and a subject (who or
@@ -121,7 +129,7 @@ pub async fn acquire(
         Value::from(key.as_str()),
         Value::from(now_ms),
         Value::from(quota.interval_ms),
-        Value::from(quota.window_ms),
+        Value::from(quota.window_ms + quota.slack_ms()),
     ];
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -245,6 +253,12 @@ mod tests {
                 .unwrap()
                 .is_allowed()
         );
+        // Requests whose clocks were read out of order still get the whole burst.
+        let late = Key::new("t", "late");
+        assert!(acquire(&db, &late, q, t0 + 5).await.unwrap().is_allowed());
+        assert!(acquire(&db, &late, q, t0 + 5).await.unwrap().is_allowed());
+        assert!(acquire(&db, &late, q, t0).await.unwrap().is_allowed());
+        assert!(!acquire(&db, &late, q, t0 + 5).await.unwrap().is_allowed());
         // Other keys are independent.
         assert!(
             acquire(&db, &Key::new("t", "other"), q, t0)
