@@ -269,7 +269,15 @@ where
             .decode_access(token)
             .map_err(|e| Error::unauthorized(e.to_string()))?;
         let issued_at_ms = claims.issued_at_ms(tokens.access_lifetime);
-        if Arc::<Revocations>::from_ref(state).is_revoked(claims.user_id, issued_at_ms) {
+        let revocations = Arc::<Revocations>::from_ref(state);
+        if !revocations.is_loaded() {
+            // Started with the database down: a revoked token cannot be told apart yet.
+            return Err(Error::internal(
+                crate::error::INTERNAL_ERROR,
+                anyhow::anyhow!("token revocations are not loaded yet"),
+            ));
+        }
+        if revocations.is_revoked(claims.user_id, issued_at_ms) {
             return Err(Error::unauthorized(REVOKED));
         }
         Ok(Self {

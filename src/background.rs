@@ -1,7 +1,6 @@
-//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the hourly
-//! housekeeping (expired tokens, old sent mail, recovered rate-limit keys, stale revocations). They
-//! stop with the server;
-//! tests drive the same functions directly.
+//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the housekeeping
+//! (expired tokens, old sent mail, stale revocations hourly; recovered rate-limit keys every minute).
+//! They stop with the server; tests drive the same functions directly.
 
 use std::time::Duration;
 

@@ -25,7 +25,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{PoisonError, RwLock},
+    sync::{
+        PoisonError, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -60,6 +63,9 @@ pub struct Revocations {
     horizon_ms: i64,
     /// The poll's position: the newest `updated_at_ms` seen.
     cursor_ms: RwLock<i64>,
+    /// Whether the table has been read at least once: until then nothing can be checked, and
+    /// tokens are refused rather than let through unchecked.
+    loaded: AtomicBool,
 }
 
 impl Revocations {
@@ -68,7 +74,13 @@ impl Revocations {
             map: RwLock::default(),
             horizon_ms: i64::try_from(access_lifetime.as_millis()).unwrap_or(i64::MAX),
             cursor_ms: RwLock::new(0),
+            loaded: AtomicBool::new(false),
         }
+    }
+
+    /// False until the first successful read of the table (start-up with the database down).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
     }
 
     /// True when a token of `user_id` issued at `issued_at_ms` was revoked.
@@ -139,6 +151,7 @@ impl Revocations {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|_, valid_after| *valid_after > horizon);
+        self.loaded.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -275,6 +288,7 @@ mod tests {
             valid_after_ms: 1_001,
         });
         assert!(r.is_revoked(1, 1_000));
+        assert!(!r.is_loaded(), "only reading the table loads it");
         assert!(!r.is_revoked(1, 1_001));
         assert!(!r.is_revoked(2, 1_000));
         // A token issued in the same millisecond as the revocation is stamped after it.
@@ -294,6 +308,7 @@ mod tests {
         let now = 10_000_000;
         let (writer, reader) = (Revocations::new(HOUR), Revocations::new(HOUR));
         reader.refresh(&db, now).await.unwrap();
+        assert!(reader.is_loaded());
         writer.apply(revoke_access_tokens(&db, 1, now).await.unwrap());
         assert!(writer.is_revoked(1, now));
         assert!(!reader.is_revoked(1, now));

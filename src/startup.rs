@@ -287,11 +287,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        self.state
+        // Load before the first request; if the database is down now, the poll keeps trying and
+        // access tokens are refused until it succeeds (see `Revocations::is_loaded`).
+        if let Err(e) = self
+            .state
             .revocations
             .refresh(&self.state.db, crate::rate_limit::now_ms())
             .await
-            .context("loading token revocations")?;
+        {
+            tracing::error!("loading token revocations: {e}");
+        }
         let stop_poll = tokio_util::sync::CancellationToken::new();
         let poll = tokio::spawn(crate::revocation::run_poller(
             self.state.db.clone(),
