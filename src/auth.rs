@@ -21,16 +21,38 @@ use crate::{
     config::{ConfigError, JwtConfig, JwtSecret, ensure_distinct_secrets},
     entities::{user, user_group},
     error::Error,
+    revocation::{REVOKED, Revocations},
 };
 
 /// The contract's claims. Refresh tokens also carry a random `jti` so two logins in the same second
 /// get distinct tokens (the `refresh_tokens.token` column is unique); decoders ignore it.
+///
+/// Tokens Theater issues also carry their issue instant: the standard `iat` (seconds, for other
+/// tools) and `iat_ms` (milliseconds), which revocation compares against (`crate::revocation`): a
+/// logout and a new login can fall within one second, and only milliseconds tell them apart. Tokens
+/// minted elsewhere with the contract's claims alone still work; see [`Claims::issued_at_ms`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub user_id: i32,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+}
+
+impl Claims {
+    /// When the token was issued, in Unix milliseconds: `iat_ms`; else `iat` (whole seconds, so a
+    /// revocation later in that second refuses it: the safe side); else, for the contract's bare
+    /// `{user_id, exp}`, `exp` minus the token lifetime.
+    pub fn issued_at_ms(&self, lifetime: Duration) -> i64 {
+        let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        self.iat_ms
+            .or_else(|| self.iat.map(|s| s.saturating_mul(1000)))
+            .unwrap_or_else(|| self.exp.saturating_mul(1000).saturating_sub(lifetime_ms))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -100,7 +122,27 @@ impl Tokens {
     }
 
     pub fn issue_access(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        self.issue(user_id, &self.access.0, self.access_lifetime, None)
+        self.issue_access_at(user_id, Utc::now().timestamp_millis())
+    }
+
+    /// An access token stamped as issued at `issued_at_ms` (see
+    /// `Revocations::issue_not_before`, which keeps it after the user's last revocation).
+    pub fn issue_access_at(
+        &self,
+        user_id: i32,
+        issued_at_ms: i64,
+    ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+        self.issue(
+            user_id,
+            &self.access.0,
+            self.access_lifetime,
+            None,
+            issued_at_ms,
+        )
+    }
+
+    pub fn access_lifetime(&self) -> Duration {
+        self.access_lifetime
     }
 
     pub fn issue_refresh(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
@@ -109,7 +151,14 @@ impl Tokens {
             .take(16)
             .map(char::from)
             .collect();
-        self.issue(user_id, &self.refresh.0, self.refresh_lifetime, Some(jti))
+        let now_ms = Utc::now().timestamp_millis();
+        self.issue(
+            user_id,
+            &self.refresh.0,
+            self.refresh_lifetime,
+            Some(jti),
+            now_ms,
+        )
     }
 
     pub fn decode_access(&self, token: &str) -> Result<Claims, TokenError> {
@@ -126,11 +175,16 @@ impl Tokens {
         key: &EncodingKey,
         lifetime: Duration,
         jti: Option<String>,
+        issued_at_ms: i64,
     ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        let expires_at = Utc::now() + lifetime;
+        let issued_at =
+            DateTime::<Utc>::from_timestamp_millis(issued_at_ms).unwrap_or_else(Utc::now);
+        let expires_at = issued_at + lifetime;
         let claims = Claims {
             user_id,
             exp: expires_at.timestamp(),
+            iat: Some(issued_at.timestamp()),
+            iat_ms: Some(issued_at_ms),
             jti,
         };
         let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)?;
@@ -195,8 +249,10 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 /// The user a valid `Authorization: Bearer <access token>` names. Rejections carry the contract's
-/// exact 401 texts. It does not load the user: endpoints that need the row (and its group) load it,
-/// because each has its own documented answer for a missing or inactive user.
+/// exact 401 texts, and `Token has been revoked.` for a token issued before the user's last
+/// revocation (an in-memory check, see `crate::revocation`). It does not load the user: endpoints
+/// that need the row (and its group) load it, because each has its own documented answer for a
+/// missing or inactive user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Authenticated {
     pub user_id: i32,
@@ -206,6 +262,7 @@ impl<S> FromRequestParts<S> for Authenticated
 where
     S: Send + Sync,
     Arc<Tokens>: FromRef<S>,
+    Arc<Revocations>: FromRef<S>,
 {
     type Rejection = Error;
 
@@ -220,6 +277,18 @@ where
         let claims = tokens
             .decode_access(token)
             .map_err(|e| Error::unauthorized(e.to_string()))?;
+        let issued_at_ms = claims.issued_at_ms(tokens.access_lifetime);
+        let revocations = Arc::<Revocations>::from_ref(state);
+        if !revocations.is_loaded() {
+            // Started with the database down: a revoked token cannot be told apart yet.
+            return Err(Error::internal(
+                crate::error::INTERNAL_ERROR,
+                anyhow::anyhow!("token revocations are not loaded yet"),
+            ));
+        }
+        if revocations.is_revoked(claims.user_id, issued_at_ms) {
+            return Err(Error::unauthorized(REVOKED));
+        }
         Ok(Self {
             user_id: claims.user_id,
         })
@@ -235,6 +304,7 @@ impl<S> FromRequestParts<S> for MaybeAuthenticated
 where
     S: Send + Sync,
     Arc<Tokens>: FromRef<S>,
+    Arc<Revocations>: FromRef<S>,
 {
     type Rejection = Error;
 
@@ -427,6 +497,33 @@ mod tests {
             tokens.decode_access("garbage").unwrap_err(),
             TokenError::Invalid
         );
+    }
+
+    #[test]
+    fn issue_instants_have_millisecond_precision_and_foreign_tokens_get_one() {
+        let tokens = Tokens::new(&config(), "access", "refresh");
+        let hour = Duration::from_secs(3600);
+        let at = 1_900_000_000_123;
+        let issued = tokens.issue_access_at(5, at).unwrap();
+        let claims = tokens.decode_access(&issued.token).unwrap();
+        assert_eq!(claims.issued_at_ms(hour), at);
+        assert_eq!(
+            (claims.iat, claims.exp),
+            (Some(1_900_000_000), 1_900_003_600)
+        );
+        let bare = Claims {
+            user_id: 5,
+            exp: 1_900_003_600,
+            iat: None,
+            iat_ms: None,
+            jti: None,
+        };
+        assert_eq!(bare.issued_at_ms(hour), 1_900_000_000_000);
+        let seconds = Claims {
+            iat: Some(1_899_999_999),
+            ..bare
+        };
+        assert_eq!(seconds.issued_at_ms(hour), 1_899_999_999_000);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the hourly
-//! housekeeping (expired tokens, old sent mail, idle rate-limit keys). They stop with the server;
-//! tests drive the same functions directly.
+//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the housekeeping
+//! (expired tokens, old sent mail, stale revocations hourly; recovered rate-limit keys every minute).
+//! They stop with the server; tests drive the same functions directly.
 
 use std::time::Duration;
 
@@ -11,6 +11,9 @@ use crate::startup::AppState;
 
 /// How often housekeeping runs.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// How often recovered rate-limit keys are deleted: under a flood of distinct keys the table then
+/// holds about one window (15 minutes) of them, not an hour more.
+const RATE_LIMIT_PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 /// How long sent mail stays in the outbox (for an operator asking "was it sent?").
 const KEEP_SENT_MAIL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
@@ -46,14 +49,20 @@ impl BackgroundJobs {
     }
 }
 
-/// Deletes expired tokens and old sent mail at start and then every hour, and lets the login limiter
-/// forget recovered keys, until `shutdown`.
+/// Deletes expired tokens, old sent mail and revocations older than any live token at start and then
+/// every hour, and rate-limit keys that have fully recovered every minute, until `shutdown`.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut interval = tokio::time::interval(HOUSEKEEPING_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut prune = tokio::time::interval(RATE_LIMIT_PRUNE_INTERVAL);
+    prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
+            _ = prune.tick() => {
+                prune_rate_limits(&state).await;
+                continue;
+            }
             _ = interval.tick() => {}
         }
         let now = chrono::Utc::now();
@@ -67,6 +76,18 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
         {
             tracing::error!("deleting old sent e-mail: {e}");
         }
-        state.login_limiter.forget_idle();
+        let lifetime = state.config.jwt.access_lifetime;
+        let now_ms = crate::rate_limit::now_ms();
+        if let Err(e) = crate::revocation::delete_stale(&state.db, now_ms, lifetime).await {
+            tracing::error!("deleting stale token revocations: {e}");
+        }
+    }
+}
+
+async fn prune_rate_limits(state: &AppState) {
+    match crate::rate_limit::prune(&state.db, crate::rate_limit::now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, "recovered rate-limit keys deleted"),
+        Err(e) => tracing::error!("deleting recovered rate-limit keys: {e}"),
     }
 }

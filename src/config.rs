@@ -10,6 +10,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use jsonwebtoken::Algorithm;
 use url::Url;
 
+use crate::client_ip::TrustedProxies;
+
 /// A setting that could not be used; `Display` is the one line printed before exiting.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {var}: {reason}")]
@@ -48,8 +50,8 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// `CATALOG_WRITES`: `staff` (default) or `open` (anonymous writes, as the original).
     pub catalog_writes: CatalogWrites,
-    /// `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW_SECONDS`, per e-mail and per client
-    /// address; `0` disables the limit (load tests).
+    /// `LOGIN_RATE_LIMIT` failed password attempts per `LOGIN_RATE_WINDOW_SECONDS` per client address
+    /// and e-mail (see `accounts::limiter`); `0` disables every login limit (load tests).
     pub login_rate_limit: u32,
     pub login_rate_window: Duration,
     /// `REQUEST_TIMEOUT_SECONDS`, default 30.
@@ -72,6 +74,24 @@ pub struct Config {
     pub email_log_links: bool,
     /// Connection and dependency deadlines (one block, see [`ConnectionSettings`]).
     pub connections: ConnectionSettings,
+
+    // ---- Client address and abuse limits (see `client_ip`, `accounts::limiter`) ----
+    /// `TRUSTED_PROXIES`: comma-separated CIDRs whose `X-Forwarded-For` / `Forwarded` headers name
+    /// the client. Default empty: trust nobody, the TCP peer is the client.
+    pub trusted_proxies: TrustedProxies,
+    /// `LOGIN_ADDRESS_RATE_LIMIT`, default 100: failed password attempts per client address across
+    /// all e-mails per `LOGIN_RATE_WINDOW_SECONDS` (one client spraying many accounts). `0`: off.
+    pub login_address_rate_limit: u32,
+    /// `LOGIN_SLOWDOWN_MAX_MS`, default 3000: the longest delay added to a login for an e-mail that
+    /// has had more than `LOGIN_RATE_LIMIT` failures from all addresses together in the window.
+    pub login_slowdown_max: Duration,
+    /// `ACCOUNT_EMAIL_RATE_LIMIT`, default 5: registrations, activation resends and password-reset
+    /// requests (each counted separately) per e-mail per `ACCOUNT_RATE_WINDOW_SECONDS`. `0`: off.
+    pub account_email_rate_limit: u32,
+    /// `ACCOUNT_ADDRESS_RATE_LIMIT`, default 300: the same per client address. `0`: off.
+    pub account_address_rate_limit: u32,
+    /// `ACCOUNT_RATE_WINDOW_SECONDS`, default 900.
+    pub account_rate_window: Duration,
 }
 
 /// How long the service waits for clients and for its storage, and how many clients it serves at
@@ -319,6 +339,17 @@ impl Config {
             catalog_cache_ttl: Duration::from_secs(env.parse_num("CATALOG_CACHE_TTL_SECONDS", 2)?),
             email_log_links: env.parse_bool("EMAIL_LOG_LINKS", false)?,
             connections: ConnectionSettings::from_env(&env)?,
+            trusted_proxies: TrustedProxies::parse(&env.get("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|reason| ConfigError::new("TRUSTED_PROXIES", reason))?,
+            login_address_rate_limit: env.parse_num("LOGIN_ADDRESS_RATE_LIMIT", 100)?,
+            login_slowdown_max: Duration::from_millis(
+                env.parse_num("LOGIN_SLOWDOWN_MAX_MS", 3000)?,
+            ),
+            account_email_rate_limit: env.parse_num("ACCOUNT_EMAIL_RATE_LIMIT", 5)?,
+            account_address_rate_limit: env.parse_num("ACCOUNT_ADDRESS_RATE_LIMIT", 300)?,
+            account_rate_window: Duration::from_secs(
+                env.parse_num("ACCOUNT_RATE_WINDOW_SECONDS", 900)?,
+            ),
         })
     }
 
@@ -656,6 +687,31 @@ mod tests {
             config(&[("DATABASE_URL", "mysql://x")]).unwrap_err().var,
             "DATABASE_URL"
         );
+    }
+
+    #[test]
+    fn limit_settings_have_defaults_and_name_bad_values() {
+        let c = config(&[]).unwrap();
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!((c.login_rate_limit, c.login_address_rate_limit), (10, 100));
+        assert_eq!(
+            (c.account_email_rate_limit, c.account_address_rate_limit),
+            (5, 300)
+        );
+        assert_eq!(c.account_rate_window, Duration::from_secs(900));
+        assert_eq!(c.login_slowdown_max, Duration::from_secs(3));
+        let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+        for var in [
+            "TRUSTED_PROXIES",
+            "LOGIN_ADDRESS_RATE_LIMIT",
+            "LOGIN_SLOWDOWN_MAX_MS",
+            "ACCOUNT_EMAIL_RATE_LIMIT",
+            "ACCOUNT_ADDRESS_RATE_LIMIT",
+            "ACCOUNT_RATE_WINDOW_SECONDS",
+        ] {
+            assert_eq!(config(&[(var, "10.0.0.0/99x")]).unwrap_err().var, var);
+        }
     }
 
     #[test]

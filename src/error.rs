@@ -16,6 +16,10 @@ use utoipa::ToSchema;
 
 /// Text of a 500 when the endpoint documents none of its own.
 pub const INTERNAL_ERROR: &str = "Internal server error.";
+/// Text of a 429 for password attempts (login, password change).
+pub const TOO_MANY_LOGINS: &str = "Too many login attempts. Try again later.";
+/// Text of a 429 for other limited requests (registration, activation and reset e-mails).
+pub const TOO_MANY_REQUESTS: &str = "Too many requests. Try again later.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,9 +32,12 @@ pub enum Error {
     /// 422 with one entry per failed field.
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
-    /// 429 with `Retry-After`.
+    /// 429 with `Retry-After`; `message` is the `detail` (e.g. [`TOO_MANY_LOGINS`]).
     #[error("too many requests; retry after {retry_after_secs} s")]
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests {
+        retry_after_secs: u64,
+        message: &'static str,
+    },
     /// 500 with a public `message`; `source` goes to the log only.
     #[error("{message}: {source:#}")]
     Internal {
@@ -157,11 +164,14 @@ impl IntoResponse for Error {
             Self::Validation(errors) => {
                 (status, Json(ValidationErrorBody { detail: errors })).into_response()
             }
-            Self::TooManyRequests { retry_after_secs } => {
+            Self::TooManyRequests {
+                retry_after_secs,
+                message,
+            } => {
                 let mut response = (
                     status,
                     Json(ErrorBody {
-                        detail: "Too many login attempts. Try again later.".into(),
+                        detail: message.into(),
                     }),
                 )
                     .into_response();

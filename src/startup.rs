@@ -27,8 +27,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts::LoginLimiter, auth::Tokens, config::Config, error::ErrorBody, mail::Mail,
-    movies::cache::CatalogCache, openapi::ApiDoc, storage::Storage,
+    accounts::AccountLimits, auth::Tokens, client_ip::TrustedProxies, config::Config,
+    error::ErrorBody, mail::Mail, movies::cache::CatalogCache, openapi::ApiDoc,
+    revocation::Revocations, storage::Storage,
 };
 
 /// What every handler gets.
@@ -40,7 +41,10 @@ pub struct AppState {
     pub storage: Storage,
     /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
     pub mail: Arc<Mail>,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Rate limits of login, registration and the account e-mails (state in the database).
+    pub account_limits: Arc<AccountLimits>,
+    /// Recent access-token revocations, kept current by a poll (see `revocation`).
+    pub revocations: Arc<Revocations>,
     /// Rendered movie details and list pages (see `movies::cache`).
     pub catalog_cache: Arc<CatalogCache>,
     /// What `/ready` knows beyond its checks (the draining flag).
@@ -60,7 +64,8 @@ impl AppState {
         let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
         let storage = Storage::from_config(&config)?;
         let mail = Mail::from_config(&config)?;
-        let login_limiter = LoginLimiter::new(config.login_rate_limit, config.login_rate_window);
+        let account_limits = AccountLimits::from_config(&config);
+        let revocations = Revocations::new(config.jwt.access_lifetime);
         let catalog_cache = CatalogCache::new(config.catalog_cache_ttl);
         Ok(Self {
             config: Arc::new(config),
@@ -68,7 +73,8 @@ impl AppState {
             tokens: Arc::new(tokens),
             storage,
             mail: Arc::new(mail),
-            login_limiter: Arc::new(login_limiter),
+            account_limits: Arc::new(account_limits),
+            revocations: Arc::new(revocations),
             catalog_cache: Arc::new(catalog_cache),
             readiness: Arc::default(),
         })
@@ -116,7 +122,10 @@ pub fn router(state: AppState) -> Router {
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(request_span)
+                    .make_span_with({
+                        let trusted = config.trusted_proxies.clone();
+                        move |req: &Request| request_span(req, &trusted)
+                    })
                     .on_response(
                         DefaultOnResponse::new()
                             .level(tracing::Level::INFO)
@@ -133,14 +142,20 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Every log line of a request carries its method, path and request id.
-fn request_span(req: &Request) -> tracing::Span {
+/// Every log line of a request carries its method, path, request id and client address (see
+/// `client_ip`).
+fn request_span(req: &Request, trusted: &TrustedProxies) -> tracing::Span {
     let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| trusted.client(c.0.ip(), req.headers()).to_string());
+    let client = client.as_deref().unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
@@ -280,12 +295,29 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests (see `server` for the
-    /// connection deadlines and the shutdown deadline). The background jobs
-    /// (unless `BACKGROUND_JOBS=false`) run alongside and stop after the server.
+    /// connection deadlines and the shutdown deadline). The background jobs (unless
+    /// `BACKGROUND_JOBS=false`) run alongside and stop after the server; so does the revocation
+    /// poll, which runs in any case, after a first load before the first request.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Load before the first request; if the database is down now, the poll keeps trying and
+        // access tokens are refused until it succeeds (see `Revocations::is_loaded`).
+        if let Err(e) = self
+            .state
+            .revocations
+            .refresh(&self.state.db, crate::rate_limit::now_ms())
+            .await
+        {
+            tracing::error!("loading token revocations: {e}");
+        }
+        let stop_poll = tokio_util::sync::CancellationToken::new();
+        let poll = tokio::spawn(crate::revocation::run_poller(
+            self.state.db.clone(),
+            self.state.revocations.clone(),
+            stop_poll.clone(),
+        ));
         let app = router(self.state.clone());
         crate::metrics::spawn_upkeep();
         let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
@@ -315,6 +347,8 @@ impl Application {
         if let Some(background) = background {
             background.stop().await;
         }
+        stop_poll.cancel();
+        let _ = poll.await;
         Ok(())
     }
 }

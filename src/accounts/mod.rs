@@ -2,8 +2,8 @@
 //! change) and the operator commands behind `theater users`.
 //!
 //! Layout: `domain` (the parsed input types), `service` (the business rules, shared by the JSON
-//! handlers in `routes`, the HTML pages and the CLI), `password` (argon2id), `limiter` (login rate
-//! limit).
+//! handlers in `routes`, the HTML pages and the CLI), `password` (argon2id), `limiter` (rate limits
+//! for login, registration and the account e-mails).
 
 pub mod cli;
 pub mod domain;
@@ -16,8 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use self::{
     domain::{Email, Password},
-    limiter::{ClientIp, LoginLimiter},
+    limiter::AccountLimits,
 };
+pub use crate::client_ip::ClientIp;
 use crate::startup::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

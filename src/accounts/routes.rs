@@ -8,11 +8,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     domain::{Email, Password},
-    limiter::ClientIp,
     service,
 };
 use crate::{
     auth::Authenticated,
+    client_ip::ClientIp,
     error::{Error, ErrorBody, ValidationErrorBody},
     extract::JsonBody,
     startup::AppState,
@@ -194,14 +194,17 @@ fn message(message: &'static str) -> Json<MessageResponse> {
         (status = 201, description = "The user was created; an activation e-mail is on its way", body = UserRegistrationResponse),
         (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody),
         (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
+        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
         (status = 500, description = "`An error occurred during user creation.`", body = ErrorBody),
     )
 )]
 async fn register(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserRegistrationResponse>), Error> {
-    let user = service::register(&state, &body.email, &body.password).await?;
+    let user = service::register(&state, &body.email, &body.password, client).await?;
     Ok((
         StatusCode::CREATED,
         Json(UserRegistrationResponse {
@@ -241,13 +244,16 @@ async fn activate(
     responses(
         (status = 200, description = "Always the same message", body = MessageResponse),
         (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
+        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
     )
 )]
 async fn resend_activation(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::resend_activation(&state, &body.email).await?;
+    service::resend_activation(&state, &body.email, client).await?;
     Ok(message(ACTIVATION_RESENT))
 }
 
@@ -261,13 +267,16 @@ async fn resend_activation(
     responses(
         (status = 200, description = "`If you are registered, you will receive an email with instructions.`", body = MessageResponse),
         (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
+        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
     )
 )]
 async fn request_password_reset(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::request_password_reset(&state, &body.email).await?;
+    service::request_password_reset(&state, &body.email, client).await?;
     Ok(message(RESET_REQUESTED))
 }
 
@@ -349,7 +358,7 @@ async fn refresh(
     }))
 }
 
-/// Sign out: the refresh token stops working.
+/// Sign out: the refresh token stops working, and so do the user's access tokens issued until now.
 #[utoipa::path(
     post,
     path = "/logout/",
@@ -381,7 +390,7 @@ async fn logout(
     responses(
         (status = 200, description = "`Password changed successfully.`", body = MessageResponse),
         (status = 400, description = "`The old password is incorrect.`", body = ErrorBody),
-        (status = 401, description = "Missing, malformed, expired or invalid access token, or `User not found or not active.`", body = ErrorBody),
+        (status = 401, description = "Missing, malformed, expired, invalid or revoked (`Token has been revoked.`) access token, or `User not found or not active.`", body = ErrorBody),
         (status = 422, description = "A new password breaking the rules", body = ValidationErrorBody),
         (status = 429, description = "Too many password attempts; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),

@@ -17,13 +17,18 @@ use sea_orm::{
 
 use super::{
     domain::{Email, Password},
+    limiter::Request,
     password,
 };
 use crate::{
     auth::Group,
     entities::{activation_token, password_reset_token, refresh_token, user, user_group},
-    error::{Error, INTERNAL_ERROR, ResultExt, is_unique_violation},
+    error::{
+        Error, INTERNAL_ERROR, ResultExt, TOO_MANY_LOGINS, TOO_MANY_REQUESTS, is_unique_violation,
+    },
     mail::Notice,
+    rate_limit::now_ms,
+    revocation::{self, Revoked},
     startup::AppState,
 };
 
@@ -69,13 +74,31 @@ fn conflict(email: &Email) -> Error {
     Error::conflict(format!("A user with this email {email} already exists."))
 }
 
-/// `POST /register/`: an inactive user in group `user`, with an activation e-mail.
+/// `POST /register/`: an inactive user in group `user`, with an activation e-mail. Limited per
+/// client address and per e-mail (see `limiter`).
 pub async fn register(
     state: &AppState,
     email: &Email,
     password: &Password,
+    client: Option<IpAddr>,
 ) -> Result<user::Model, Error> {
+    limit(state, Request::Register, email, client, REGISTER_ERROR).await?;
     create_user(state, email, password, Group::User, false).await
+}
+
+/// Counts one limited request; 429 (or the endpoint's 500) when refused.
+async fn limit(
+    state: &AppState,
+    request: Request,
+    email: &Email,
+    client: Option<IpAddr>,
+    internal: &'static str,
+) -> Result<(), Error> {
+    state
+        .account_limits
+        .check_request(&state.db, request, email.as_str(), client)
+        .await
+        .map_err(|e| e.into_error(TOO_MANY_REQUESTS, internal))
 }
 
 /// Creates a user; an inactive one also gets an activation token and e-mail.
@@ -204,14 +227,33 @@ pub async fn activate(state: &AppState, email: &Email, token: &str) -> Result<()
 }
 
 /// `POST /activation/resend/`: a new activation token and e-mail, only for an existing inactive user.
-/// Says nothing about whether one exists, not even in its timing (see [`mail_by_address`]).
-pub async fn resend_activation(state: &AppState, email: &Email) -> Result<(), Error> {
+/// Says nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited
+/// like [`register`], before anything is looked up, so known and unknown e-mails are limited alike.
+pub async fn resend_activation(
+    state: &AppState,
+    email: &Email,
+    client: Option<IpAddr>,
+) -> Result<(), Error> {
+    limit(
+        state,
+        Request::ResendActivation,
+        email,
+        client,
+        INTERNAL_ERROR,
+    )
+    .await?;
     mail_by_address(state, email, MailByAddress::Activation).await
 }
 
 /// `POST /password-reset/request/`: a reset token and e-mail, only for an existing active user. Says
-/// nothing about whether one exists, not even in its timing (see [`mail_by_address`]).
-pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(), Error> {
+/// nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited like
+/// [`resend_activation`].
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &Email,
+    client: Option<IpAddr>,
+) -> Result<(), Error> {
+    limit(state, Request::PasswordReset, email, client, INTERNAL_ERROR).await?;
     mail_by_address(state, email, MailByAddress::PasswordReset).await
 }
 
@@ -373,7 +415,7 @@ pub async fn complete_password_reset(
     if deleted.rows_affected == 0 {
         return Err(invalid());
     }
-    set_password(&txn, user.id, hashed_password)
+    let revoked = set_password(&txn, user.id, hashed_password)
         .await
         .or_internal(RESET_ERROR)?;
     state
@@ -382,27 +424,26 @@ pub async fn complete_password_reset(
         .await
         .or_internal(RESET_ERROR)?;
     txn.commit().await.or_internal(RESET_ERROR)?;
+    state.revocations.apply(revoked);
     state.mail.wake_worker();
     Ok(())
 }
 
-/// Stores a new password hash and deletes every refresh token of the user.
+/// Stores a new password hash and signs the user out everywhere (refresh tokens deleted, access
+/// tokens revoked): whoever knew the old password must not keep a session. Apply the result after
+/// commit.
 async fn set_password(
     db: &impl ConnectionTrait,
     user_id: i32,
     hashed_password: String,
-) -> Result<(), DbErr> {
+) -> Result<Revoked, DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::HashedPassword, Expr::value(hashed_password))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    refresh_token::Entity::delete_many()
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
+    revocation::revoke_user_tokens(db, user_id, now_ms()).await
 }
 
 /// The tokens a successful login returns.
@@ -412,14 +453,19 @@ pub struct LoginTokens {
     pub refresh_token: String,
 }
 
-/// `POST /login/`. `client` is the caller's address, for the rate limit.
+/// `POST /login/`. `client` is the caller's address, for the rate limits: only wrong passwords
+/// count against them (see `limiter`).
 pub async fn login(
     state: &AppState,
     email: &Email,
     password: &Password,
     client: Option<IpAddr>,
 ) -> Result<LoginTokens, Error> {
-    state.login_limiter.check(email.as_str(), client)?;
+    let attempt = state
+        .account_limits
+        .begin_password_attempt(&state.db, email.as_str(), client)
+        .await
+        .map_err(|e| e.into_error(TOO_MANY_LOGINS, LOGIN_ERROR))?;
     let user = find_user_by_email(&state.db, email)
         .await
         .or_internal(LOGIN_ERROR)?;
@@ -429,8 +475,12 @@ pub async fn login(
         .or_internal(LOGIN_ERROR)?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(Error::unauthorized("Invalid email or password.")),
+        _ => {
+            attempt.failed();
+            return Err(Error::unauthorized("Invalid email or password."));
+        }
     };
+    attempt.succeeded(&state.db).await;
     if !user.is_active {
         return Err(Error::forbidden("User account is not activated."));
     }
@@ -447,10 +497,7 @@ pub async fn login(
     .insert(&state.db)
     .await
     .or_internal(LOGIN_ERROR)?;
-    let access = state
-        .tokens
-        .issue_access(user.id)
-        .or_internal(LOGIN_ERROR)?;
+    let access = issue_access(state, user.id).or_internal(LOGIN_ERROR)?;
     Ok(LoginTokens {
         access_token: access.token,
         refresh_token: refresh.token,
@@ -484,19 +531,37 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<String, Error> {
     {
         return Err(Error::not_found("User not found."));
     }
-    Ok(state
-        .tokens
-        .issue_access(user_id)
+    Ok(issue_access(state, user_id)
         .or_internal(INTERNAL_ERROR)?
         .token)
 }
 
-/// `POST /logout/`: the refresh token stops working. Its faults are those of `/refresh/`.
+/// An access token stamped no earlier than the user's last revocation, so it works even when it is
+/// issued in the same millisecond as a logout.
+fn issue_access(
+    state: &AppState,
+    user_id: i32,
+) -> Result<crate::auth::IssuedToken, jsonwebtoken::errors::Error> {
+    let issued_at = state.revocations.issue_not_before(user_id, now_ms());
+    state.tokens.issue_access_at(user_id, issued_at)
+}
+
+/// `POST /logout/`: the refresh token stops working, and so do the user's access tokens issued
+/// until now. Its faults are those of `/refresh/`.
+///
+/// Access tokens are revoked per user, not per session: they carry no session id (the contract's
+/// claims, and tokens minted elsewhere have none), so the one refresh token cannot name "its" access
+/// tokens. The user's other sessions keep their refresh tokens and get new access tokens from
+/// `/refresh/`; a stolen access token of this session cannot outlive the logout.
 pub async fn logout(state: &AppState, token: &str) -> Result<(), Error> {
-    let (_, record) = stored_refresh_token(state, token).await?;
+    let (user_id, record) = stored_refresh_token(state, token).await?;
+    let txn = state.db.begin().await?;
     refresh_token::Entity::delete_by_id(record.id)
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
+    let revoked = revocation::revoke_access_tokens(&txn, user_id, now_ms()).await?;
+    txn.commit().await?;
+    state.revocations.apply(revoked);
     Ok(())
 }
 
@@ -515,24 +580,31 @@ pub async fn change_password(
         .await?
         .filter(|u| u.is_active)
         .ok_or_else(|| Error::unauthorized("User not found or not active."))?;
-    state.login_limiter.check(&user.email, client)?;
+    let attempt = state
+        .account_limits
+        .begin_password_attempt(&state.db, &user.email, client)
+        .await
+        .map_err(|e| e.into_error(TOO_MANY_LOGINS, INTERNAL_ERROR))?;
     let matches = password::verify(old_password, Some(user.hashed_password.clone()))
         .await
         .or_internal(INTERNAL_ERROR)?;
     if !matches {
+        attempt.failed();
         return Err(Error::bad_request("The old password is incorrect."));
     }
+    attempt.succeeded(&state.db).await;
     let hashed_password = password::hash(new_password.expose())
         .await
         .or_internal(INTERNAL_ERROR)?;
     let txn = state.db.begin().await?;
-    set_password(&txn, user.id, hashed_password).await?;
+    let revoked = set_password(&txn, user.id, hashed_password).await?;
     state
         .mail
         .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
         .await
         .or_internal(INTERNAL_ERROR)?;
     txn.commit().await?;
+    state.revocations.apply(revoked);
     state.mail.wake_worker();
     Ok(())
 }

@@ -8,6 +8,7 @@ mod m20260101_000001_schema;
 mod m20260101_000002_email_outbox;
 mod m20260102_000003_movie_id_index;
 mod m20260201_000004_email_outbox_delivery;
+mod m20261201_000005_limits;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_email_outbox::Migration),
             Box::new(m20260102_000003_movie_id_index::Migration),
             Box::new(m20260201_000004_email_outbox_delivery::Migration),
+            Box::new(m20261201_000005_limits::Migration),
         ]
     }
 }

@@ -138,7 +138,9 @@ fn error_messages(error: &Error) -> Vec<String> {
                 format!("{field}: {msg}")
             })
             .collect(),
-        Error::TooManyRequests { retry_after_secs } => vec![format!(
+        Error::TooManyRequests {
+            retry_after_secs, ..
+        } => vec![format!(
             "Too many sign-in attempts. Try again in {retry_after_secs} seconds."
         )],
         Error::Internal { message, source } => {
@@ -152,7 +154,10 @@ fn error_messages(error: &Error) -> Vec<String> {
 fn error_page(error: &Error, template: &str, ctx: Value) -> Response {
     let ctx = context! { errors => error_messages(error), ..ctx };
     let mut response = page(error.status(), template, ctx);
-    if let Error::TooManyRequests { retry_after_secs } = error {
+    if let Error::TooManyRequests {
+        retry_after_secs, ..
+    } = error
+    {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
@@ -300,6 +305,7 @@ mod tests {
 
         let e = Error::TooManyRequests {
             retry_after_secs: 7,
+            message: crate::error::TOO_MANY_LOGINS,
         };
         let response = error_page(&e, "result.html", context! { title => "x" });
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);

@@ -471,7 +471,9 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
     let mut resend = Vec::new();
     for address in addresses {
         let email = record(address);
-        service::resend_activation(&state, &email).await.unwrap();
+        service::resend_activation(&state, &email, None)
+            .await
+            .unwrap();
         resend.push(taken());
     }
     let mut reset = Vec::new();
@@ -481,7 +483,7 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
         "nobody@example.com",
     ] {
         let email = record(address);
-        service::request_password_reset(&state, &email)
+        service::request_password_reset(&state, &email, None)
             .await
             .unwrap();
         reset.push(taken());
@@ -926,6 +928,7 @@ async fn login_reports_a_database_failure_as_500(backend: Backend) {
 async fn login_attempts_are_rate_limited(backend: Backend) {
     let app = spawn_mail_app_with(backend, |env| {
         env.insert("LOGIN_RATE_LIMIT".into(), "3".into());
+        env.insert("LOGIN_ADDRESS_RATE_LIMIT".into(), "3".into());
         env.insert("LOGIN_RATE_WINDOW_SECONDS".into(), "600".into());
     })
     .await;
@@ -1096,10 +1099,15 @@ async fn password_change_needs_the_old_password_and_revokes_sessions(backend: Ba
     .await;
     assert_eq!(status, 401);
     assert_eq!(app.login("pc@example.com", PASSWORD).await.status(), 401);
-    assert_eq!(
-        app.login("pc@example.com", NEW_PASSWORD).await.status(),
-        201
-    );
+    // The access token used for the change is revoked with the sessions.
+    let (status, body) = change(
+        bearer,
+        json!({"old_password": NEW_PASSWORD, "new_password": PASSWORD}),
+    )
+    .await;
+    assert_eq!((status, detail(&body)), (401, "Token has been revoked."));
+    let (access, _) = app.tokens("pc@example.com", NEW_PASSWORD).await;
+    let bearer = Some(format!("Bearer {access}"));
     let mail = app
         .mail(
             "pc@example.com",

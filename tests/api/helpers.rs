@@ -139,6 +139,37 @@ pub async fn spawn_app_with_state(
     }
 }
 
+/// A second instance of `app`'s service on the same database (the same connection pool, so the
+/// same SQLite file or PostgreSQL schema) with its own in-memory state: what another replica, or the
+/// same service after a restart, would be. `customize` changes its environment.
+pub async fn spawn_instance_on(
+    app: &TestApp,
+    customize: impl FnOnce(&mut HashMap<String, String>),
+    adjust: impl FnOnce(&mut AppState),
+) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary directory");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("local address").port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut env = test_env(data_dir.path(), &address);
+    customize(&mut env);
+    let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
+    config.database_url = app.state.config.database_url.clone();
+    let mut state = AppState::with_db(config, app.db.clone()).expect("application state");
+    adjust(&mut state);
+    let server = Application::with_listener(state.clone(), listener).expect("application");
+    tokio::spawn(server.run_until(std::future::pending()));
+    TestApp {
+        address,
+        client: app.client.clone(),
+        db: app.db.clone(),
+        state,
+        data_dir,
+    }
+}
+
 /// A fresh, migrated database: a SQLite file in the test's directory, or a new PostgreSQL schema.
 pub async fn test_database(backend: &Backend, dir: &std::path::Path) -> DatabaseConnection {
     let db = match backend {

@@ -12,6 +12,7 @@ mod e2e_mail;
 mod e2e_s3;
 mod health;
 mod importer;
+mod limits;
 mod movies;
 mod pages;
 mod profiles;
