@@ -187,11 +187,24 @@ pub struct S3Config {
     pub secret_key: String,
     /// `MINIO_STORAGE`, default `theater-storage`.
     pub bucket: String,
+    /// `MINIO_PUBLIC_URL`: where browsers reach the bucket, when not at the address the service
+    /// uses (compose: the service talks to `minio:9000`, a browser on the host to
+    /// `localhost:9000`). Avatar URLs are `{MINIO_PUBLIC_URL}/{key}`; default
+    /// `http://{MINIO_HOST}:{MINIO_PORT}/{MINIO_STORAGE}`, the contract's form.
+    pub public_url: Option<String>,
 }
 
 impl S3Config {
     pub fn endpoint(&self) -> String {
         format!("http://{}:{}", self.host, self.port)
+    }
+
+    /// The prefix of avatar URLs (no trailing `/`).
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("{}/{}", self.endpoint(), self.bucket),
+        }
     }
 }
 
@@ -232,22 +245,11 @@ impl Config {
                 ConfigError::new("BIND_ADDRESS", format!("{host:?} is not an IP address"))
             })?;
 
-        let app_base_url = env
-            .get("APP_BASE_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:8000".into());
-        let parsed = Url::parse(&app_base_url).map_err(|e| {
-            ConfigError::new(
-                "APP_BASE_URL",
-                format!("{app_base_url:?} is not a URL: {e}"),
-            )
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ConfigError::new(
-                "APP_BASE_URL",
-                "must start with http:// or https://",
-            ));
-        }
-        let app_base_url = app_base_url.trim_end_matches('/').to_owned();
+        let app_base_url = http_url(
+            "APP_BASE_URL",
+            &env.get("APP_BASE_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8000".into()),
+        )?;
 
         let algorithm = match env.get("JWT_SIGNING_ALGORITHM").as_deref() {
             None | Some("HS256") => Algorithm::HS256,
@@ -291,6 +293,10 @@ impl Config {
                 bucket: env
                     .get_nonempty("MINIO_STORAGE")
                     .unwrap_or_else(|| "theater-storage".into()),
+                public_url: match env.get_nonempty("MINIO_PUBLIC_URL") {
+                    None => None,
+                    Some(url) => Some(http_url("MINIO_PUBLIC_URL", url.trim())?),
+                },
             }),
         };
 
@@ -366,6 +372,16 @@ pub fn default_pool_size(database_url: &str) -> u32 {
     } else {
         16
     }
+}
+
+/// An absolute `http(s)://` URL, without a trailing `/`.
+fn http_url(var: &'static str, value: &str) -> Result<String, ConfigError> {
+    let parsed = Url::parse(value)
+        .map_err(|e| ConfigError::new(var, format!("{value:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError::new(var, "must start with http:// or https://"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 fn database_url(env: &Env<'_>, data_dir: &std::path::Path) -> Result<String, ConfigError> {
@@ -726,6 +742,28 @@ mod tests {
         let s3 = c.s3.unwrap();
         assert_eq!(s3.endpoint(), "http://minio:9001");
         assert_eq!(s3.bucket, "theater-storage");
+        assert_eq!(s3.public_base(), "http://minio:9001/theater-storage");
+    }
+
+    #[test]
+    fn a_public_url_for_the_bucket_can_be_set() {
+        let s3 = |url: &str| {
+            config(&[
+                ("MINIO_HOST", "minio"),
+                ("MINIO_ROOT_USER", "u"),
+                ("MINIO_ROOT_PASSWORD", "p"),
+                ("MINIO_PUBLIC_URL", url),
+            ])
+        };
+        assert_eq!(
+            s3("http://localhost:9000/theater-storage/")
+                .unwrap()
+                .s3
+                .unwrap()
+                .public_base(),
+            "http://localhost:9000/theater-storage"
+        );
+        assert_eq!(s3("localhost:9000").unwrap_err().var, "MINIO_PUBLIC_URL");
     }
 
     const STRONG_ACCESS: &str = "0123456789abcdef0123456789abcdef-access";

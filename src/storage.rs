@@ -118,7 +118,7 @@ impl Storage {
                     .context("configuring the S3 client (MINIO_*)")?;
                 Ok(Self {
                     store: Arc::new(store),
-                    public_base: format!("{}/{}", s3.endpoint(), s3.bucket),
+                    public_base: s3.public_base(),
                     kind: Kind::S3,
                     local_dir: None,
                     timeout,

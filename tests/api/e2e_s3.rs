@@ -344,7 +344,45 @@ async fn s3_down_is_500_and_the_api_keeps_serving(backend: Backend) {
     assert_eq!(response.status(), 200);
 }
 
+/// `MINIO_PUBLIC_URL`: the object goes to the S3 server the service uses, the URL names the address
+/// browsers use (here the same server under another host name, so the URL still serves it).
+async fn avatar_urls_use_the_public_bucket_url(backend: Backend) {
+    let Some(s3) = S3Server::from_env() else {
+        return;
+    };
+    let public = format!("http://localhost:{}/{}", s3.port, s3.bucket);
+    let app = spawn_app_with(backend, |env| {
+        s3.configure(env);
+        env.insert("MINIO_PUBLIC_URL".into(), format!("{public}/"));
+    })
+    .await;
+    let user = app
+        .insert_user(
+            &format!("{}@example.com", unique("e2e")),
+            theater::auth::Group::User,
+            true,
+        )
+        .await;
+    let file_name = format!("{}.jpg", unique("avatar"));
+    let (status, body) = create(&app, user, profile_form(jpeg(), &file_name)).await;
+    assert_eq!(status, 201, "{body}");
+    let key = format!("avatars/{user}_{file_name}");
+    assert_eq!(body["avatar"], format!("{public}/{key}"));
+    assert!(s3.client().head(&Path::parse(&key).unwrap()).await.is_ok());
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/profiles/users/{user}/profile/")))
+        .header("Authorization", app.bearer(user))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(response).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["avatar"], format!("{public}/{key}"));
+}
+
 db_tests!(
+    avatar_urls_use_the_public_bucket_url,
     avatar_goes_to_s3_and_the_url_serves_it,
     s3_avatars_lose_their_metadata_and_take_their_formats_name,
     s3_down_is_500_and_the_api_keeps_serving,
