@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::validation::{Fields, FromFields};
+use crate::validation::{Fields, FromFields, at_most_chars};
 
 use super::domain::{
-    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, Page, PerPage, ReleaseDate,
-    Revenue, Score, Sort, Year,
+    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
+    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
 };
 
 /// One movie of a list page.
@@ -130,11 +130,21 @@ pub struct ListQuery {
     pub filters: Filters,
 }
 
-/// Free-text filters: blank means "no filter".
+/// Longest text filter. Genre and actor names are at most this long, so longer filters can never
+/// match; a `search` pattern's cost grows with its length on every row it is compared with.
+pub const FILTER_MAX_CHARS: usize = NAME_MAX_CHARS;
+
+/// Free-text filters: blank means "no filter"; at most [`FILTER_MAX_CHARS`] characters.
 fn text_filter(f: &mut Fields, name: &str) -> Option<String> {
-    f.optional::<String>(name)
+    let value = f
+        .optional::<String>(name)
         .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty())?;
+    if !at_most_chars(&value, FILTER_MAX_CHARS) {
+        f.reject(name, string_too_long(FILTER_MAX_CHARS));
+        return None;
+    }
+    Some(value)
 }
 
 impl FromFields for ListQuery {
