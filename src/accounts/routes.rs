@@ -192,7 +192,8 @@ fn message(message: &'static str) -> Json<MessageResponse> {
     request_body = Credentials,
     responses(
         (status = 201, description = "The user was created; an activation e-mail is on its way", body = UserRegistrationResponse),
-        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody),
+        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody,
+            example = json!({"detail": "A user with this email user@example.com already exists."})),
         (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
         (status = 500, description = "`An error occurred during user creation.`", body = ErrorBody),
     )
