@@ -19,11 +19,26 @@ MAX_EXAMPLES="${ST_MAX_EXAMPLES:-30}"
 MAX_TIME="${ST_MAX_TIME:-150}"
 SEED="${ST_SEED:-1}"
 
-if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "version $VERSION\$"; then
-  echo "schemathesis: installing schemathesis==$VERSION from PyPI into $VENV" >&2
+# Python 3.12 or later when the machine has one: under 3.11, hypothesis's lambda descriptions hit
+# CPython's "AST constructor recursion depth mismatch" and schemathesis reports runtime errors.
+PYTHON=""
+for candidate in python3.13 python3.12 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 python3; do
+  if command -v "$candidate" >/dev/null 2>&1 &&
+    "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+    PYTHON="$candidate"
+    break
+  fi
+done
+PYTHON="${PYTHON:-python3}"
+WANT="schemathesis $VERSION on $("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
+
+if [ "$(cat "$VENV/.theater-version" 2>/dev/null)" != "$WANT" ] ||
+  ! "$VENV/bin/schemathesis" --version >/dev/null 2>&1; then
+  echo "schemathesis: installing $WANT from PyPI into $VENV" >&2
   rm -rf "$VENV"
-  python3 -m venv "$VENV"
+  "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
+  echo "$WANT" >"$VENV/.theater-version"
 fi
 
 # A no-op when the test step has built it already.

@@ -4,6 +4,7 @@
 //! endpoint is covered the moment it is documented. Inputs come from a seeded generator, so a failure
 //! names a reproducible case.
 
+use chrono::Datelike;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use reqwest::{Method, header};
 use serde_json::{Value, json};
@@ -378,7 +379,11 @@ async fn nul_in_names_is_422_and_nothing_is_stored(backend: Backend) {
     let nul = "Dra\u{0}ma";
     let cases = [
         ("country", json!("U\u{0}"), json!(["body", "country"])),
-        ("genres", json!(["Drama", nul]), json!(["body", "genres", 1])),
+        (
+            "genres",
+            json!(["Drama", nul]),
+            json!(["body", "genres", 1]),
+        ),
         ("actors", json!([nul]), json!(["body", "actors", 0])),
         ("languages", json!([nul]), json!(["body", "languages", 0])),
         ("name", json!(nul), json!(["body", "name"])),
@@ -408,7 +413,10 @@ async fn nul_in_names_is_422_and_nothing_is_stored(backend: Backend) {
 async fn pathological_names_are_answered_quickly(backend: Backend) {
     let app = spawn_app(backend).await;
     let started = std::time::Instant::now();
-    for (i, c) in ["Σ", "\u{301}", "ǅ", "ß", "ŉ", "ΐ", "İ"].into_iter().enumerate() {
+    for (i, c) in ["Σ", "\u{301}", "ǅ", "ß", "ŉ", "ΐ", "İ"]
+        .into_iter()
+        .enumerate()
+    {
         let long = c.repeat(64 * 1024 / c.len());
         for field in LIST_FIELDS {
             let mut body = valid_body(i);
@@ -422,7 +430,10 @@ async fn pathological_names_are_answered_quickly(backend: Backend) {
             let mut body = valid_body(i);
             body[field] = json!(long);
             let (status, answer) = json(app.post_json(MOVIES, &body).await).await;
-            assert_eq!((status, &answer["detail"][0]["type"]), (422, &json!("string_too_long")));
+            assert_eq!(
+                (status, &answer["detail"][0]["type"]),
+                (422, &json!("string_too_long"))
+            );
         }
         for filter in ["search", "genre", "actor", "country"] {
             let url = format!("{MOVIES}?{filter}={}", "%CE%A3".repeat(8 * 1024));
@@ -442,7 +453,10 @@ async fn pathological_names_are_answered_quickly(backend: Backend) {
     let mut body = valid_body(101);
     body["actors"] = Value::Array(vec![json!("a"); 1001]);
     let (status, answer) = json(app.post_json(MOVIES, &body).await).await;
-    assert_eq!((status, &answer["detail"][0]["type"]), (422, &json!("too_long")));
+    assert_eq!(
+        (status, &answer["detail"][0]["type"]),
+        (422, &json!("too_long"))
+    );
     assert_eq!(app.get("/health").await.status(), 200);
     // A backstop only: the work is linear and the limits come first (this took minutes before).
     let elapsed = started.elapsed();
@@ -456,9 +470,7 @@ async fn password_inputs_are_never_echoed(backend: Backend) {
         env.insert("LOGIN_RATE_LIMIT".into(), "0".into());
     })
     .await;
-    let user = app
-        .insert_user("echo@example.com", Group::User, true)
-        .await;
+    let user = app.insert_user("echo@example.com", Group::User, true).await;
     let bearer = app.bearer(user);
     const SECRET: &str = "s3cretvalue";
     let bodies = |field: &str| -> Vec<(Option<&'static str>, Vec<u8>)> {
@@ -467,8 +479,14 @@ async fn password_inputs_are_never_echoed(backend: Backend) {
         let missing_email = json!({field: SECRET});
         vec![
             (Some("application/json"), breaking.to_string().into_bytes()),
-            (Some("application/json"), wrong_type.to_string().into_bytes()),
-            (Some("application/json"), missing_email.to_string().into_bytes()),
+            (
+                Some("application/json"),
+                wrong_type.to_string().into_bytes(),
+            ),
+            (
+                Some("application/json"),
+                missing_email.to_string().into_bytes(),
+            ),
             (Some("text/plain"), breaking.to_string().into_bytes()),
             (
                 Some("application/x-www-form-urlencoded"),
@@ -476,7 +494,8 @@ async fn password_inputs_are_never_echoed(backend: Backend) {
             ),
             (
                 Some("application/json"),
-                format!("{{\"email\": \"echo@example.com\", \"{field}\": \"{SECRET}\"").into_bytes(),
+                format!("{{\"email\": \"echo@example.com\", \"{field}\": \"{SECRET}\"")
+                    .into_bytes(),
             ),
             (
                 Some("application/json"),
@@ -487,9 +506,21 @@ async fn password_inputs_are_never_echoed(backend: Backend) {
     let endpoints = [
         ("/api/v1/accounts/register/", "password", None),
         ("/api/v1/accounts/login/", "password", None),
-        ("/api/v1/accounts/reset-password/complete/", "password", None),
-        ("/api/v1/accounts/password-change/", "new_password", Some(&bearer)),
-        ("/api/v1/accounts/password-change/", "old_password", Some(&bearer)),
+        (
+            "/api/v1/accounts/reset-password/complete/",
+            "password",
+            None,
+        ),
+        (
+            "/api/v1/accounts/password-change/",
+            "new_password",
+            Some(&bearer),
+        ),
+        (
+            "/api/v1/accounts/password-change/",
+            "old_password",
+            Some(&bearer),
+        ),
     ];
     let mut redacted = 0;
     for (path, field, auth) in endpoints {
@@ -517,7 +548,111 @@ async fn password_inputs_are_never_echoed(backend: Backend) {
     assert!(redacted >= 25, "only {redacted} redactions");
 }
 
+/// The document says what the service does (schemathesis checks it in CI; this is the quick
+/// guard): pydantic's error shape, every response, an example each, the input rules.
+async fn the_openapi_document_matches_the_service(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, doc) = json(app.get("/openapi.json").await).await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+    let field_error = &schemas["FieldError"]["properties"];
+    assert_eq!(field_error["loc"]["type"], "array");
+    let loc_item = &schemas["LocItem"];
+    let kinds: Vec<&Value> = loc_item["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["type"])
+        .collect();
+    assert_eq!(kinds, [&json!("string"), &json!("integer")], "{loc_item}");
+    assert!(
+        field_error["input"].get("type").is_none(),
+        "input is any value"
+    );
+    assert_eq!(field_error["ctx"]["type"], json!(["object", "null"]));
+    assert_eq!(
+        schemas["FieldError"]["properties"]["type"]["type"],
+        "string"
+    );
+
+    let mut examples = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = &op["responses"];
+            for status in ["500", "503"] {
+                assert!(
+                    responses.get(status).is_some(),
+                    "{method} {path}: no {status}"
+                );
+            }
+            if op.get("requestBody").is_some() || op.get("parameters").is_some() {
+                assert!(responses.get("422").is_some(), "{method} {path}: no 422");
+            }
+            for (status, response) in responses.as_object().unwrap() {
+                let content = &response["content"]["application/json"];
+                let schema = content["schema"]["$ref"].as_str().unwrap_or_default();
+                if schema.ends_with("/ErrorBody") {
+                    let example = content["example"]["detail"].as_str();
+                    let example = example.unwrap_or_else(|| {
+                        panic!("{method} {path} {status}: no example in {response}")
+                    });
+                    examples.insert(example.to_owned());
+                }
+            }
+        }
+    }
+    assert!(
+        examples.len() >= 20,
+        "only {} distinct examples: {examples:?}",
+        examples.len()
+    );
+    for path in [
+        "/api/v1/accounts/login/",
+        "/api/v1/accounts/register/",
+        "/api/v1/accounts/password-change/",
+    ] {
+        let limited = &doc["paths"][path]["post"]["responses"]["429"];
+        assert!(
+            limited["headers"].get("Retry-After").is_some(),
+            "{path}: {limited}"
+        );
+    }
+    let password = &schemas["Credentials"]["properties"]["password"];
+    assert_eq!(password["minLength"], 8);
+    assert!(password["pattern"].as_str().unwrap().contains("[@$!%*?#&]"));
+    let movie = &schemas["NewMovie"]["properties"];
+    assert_eq!(movie["overview"]["pattern"], "^[^\\u0000]*$");
+    assert_eq!(movie["genres"]["items"]["maxLength"], 255);
+    assert_eq!(movie["genres"]["maxItems"], 1000);
+    assert_eq!(movie["score"]["maximum"], 100);
+    assert_eq!(movie["budget"]["minimum"], 0);
+    let next_year = chrono::Utc::now().year() + 1;
+    assert!(
+        movie["date"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{next_year}-12-31")),
+        "{}",
+        movie["date"]
+    );
+    let list = &doc["paths"]["/api/v1/theater/movies/"]["get"]["parameters"];
+    let per_page = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "per_page")
+        .unwrap();
+    assert_eq!(
+        (
+            &per_page["schema"]["minimum"],
+            &per_page["schema"]["maximum"]
+        ),
+        (&json!(1), &json!(20))
+    );
+}
+
 db_tests!(
+    the_openapi_document_matches_the_service,
     no_input_makes_the_service_fail,
     oversized_headers_and_bodies_are_refused_cleanly,
     nul_in_names_is_422_and_nothing_is_stored,
