@@ -328,15 +328,11 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
         return;
     };
     for (schema, property, extra) in rules {
-        if let (Some(target), Value::Object(extra)) = (
-            schemas
-                .get_mut(schema)
-                .and_then(|s| s.pointer_mut(&format!("/properties/{property}"))),
-            extra,
-        ) {
-            if let Value::Object(target) = target {
-                target.extend(extra);
-            }
+        let target = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{property}")));
+        if let (Some(Value::Object(target)), Value::Object(extra)) = (target, extra) {
+            target.extend(extra);
         }
     }
     // A multipart part's name is a header parameter: control characters make the whole body
