@@ -314,10 +314,11 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
             "date_of_birth",
             json!({"pattern": birth}),
         ),
-        ("ProfileCreateForm", "first_name", person_name()),
-        ("ProfileCreateForm", "last_name", person_name()),
-        ("ProfileUpdateForm", "first_name", person_name()),
-        ("ProfileUpdateForm", "last_name", person_name()),
+        ("ProfileCreateForm", "first_name", person_name("+")),
+        ("ProfileCreateForm", "last_name", person_name("+")),
+        // In a form, an empty value is an absent one: a PATCH leaves that name as it is.
+        ("ProfileUpdateForm", "first_name", person_name("*")),
+        ("ProfileUpdateForm", "last_name", person_name("*")),
         ("ProfileCreateForm", "info", json!({"pattern": NOT_BLANK})),
         ("ProfileUpdateForm", "info", json!({"pattern": NOT_BLANK})),
     ];
@@ -409,9 +410,9 @@ fn budget() -> serde_json::Value {
     serde_json::json!({"exclusiveMaximum": 9_999_999_999_999.995_f64})
 }
 
-fn person_name() -> serde_json::Value {
+fn person_name(repeat: &str) -> serde_json::Value {
     serde_json::json!({
-        "pattern": "^[A-Za-z]+$",
+        "pattern": format!("^[A-Za-z]{repeat}$"),
         "maxLength": crate::profiles::domain::NAME_MAX_CHARS,
     })
 }
