@@ -316,9 +316,8 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
         ),
         ("ProfileCreateForm", "first_name", person_name("+")),
         ("ProfileCreateForm", "last_name", person_name("+")),
-        // In a form, an empty value is an absent one: a PATCH leaves that name as it is.
-        ("ProfileUpdateForm", "first_name", person_name("*")),
-        ("ProfileUpdateForm", "last_name", person_name("*")),
+        ("ProfileUpdateForm", "first_name", person_name("+")),
+        ("ProfileUpdateForm", "last_name", person_name("+")),
         ("ProfileCreateForm", "info", json!({"pattern": NOT_BLANK})),
         ("ProfileUpdateForm", "info", json!({"pattern": NOT_BLANK})),
     ];
@@ -334,6 +333,18 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
             .and_then(|s| s.pointer_mut(&format!("/properties/{property}")));
         if let (Some(Value::Object(target)), Value::Object(extra)) = (target, extra) {
             target.extend(extra);
+        }
+    }
+    // In the PATCH form an empty value is an absent one (the field is left as it is).
+    if let Some(Value::Object(properties)) = schemas
+        .get_mut("ProfileUpdateForm")
+        .and_then(|s| s.get_mut("properties"))
+    {
+        for field in ["first_name", "last_name", "gender", "date_of_birth"] {
+            if let Some(property) = properties.get_mut(field) {
+                let rule = property.take();
+                *property = json!({"anyOf": [rule, {"type": "string", "maxLength": 0}]});
+            }
         }
     }
     // A multipart part's name is a header parameter: control characters make the whole body
