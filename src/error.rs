@@ -195,10 +195,9 @@ impl IntoResponse for Error {
     }
 }
 
-/// `{"detail": "<message>"}`.
+/// `{"detail": "<message>"}`: each response documents its own message.
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ErrorBody {
-    #[schema(example = "Movie with the given ID was not found.")]
     pub detail: String,
 }
 
@@ -209,21 +208,133 @@ pub struct ValidationErrorBody {
 }
 
 /// One pydantic-style validation error.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+///
+/// `input` never shows a password: for a field whose name contains `password` (`password`,
+/// `old_password`, `new_password`, ...) it is the string `"[redacted]"`, and so is any such key
+/// inside an echoed object (a `missing` error echoes the whole body) or a whole raw body that names
+/// one. The key stays, because clients that parse FastAPI's 422s expect it. FastAPI would echo the
+/// password; 422 bodies end up in logs, proxies and error screens, so Theater does not.
+#[derive(Clone, PartialEq, ToSchema)]
+#[schema(example = json!({
+    "type": "value_error",
+    "loc": ["body", "password"],
+    "msg": "Value error, Password must contain at least one digit.",
+    "input": "[redacted]",
+    "ctx": {"error": {}}
+}))]
 pub struct FieldError {
     /// pydantic's error type, e.g. `missing`, `value_error`, `int_parsing`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: Cow<'static, str>,
-    /// Where: `["body", "email"]`, `["query", "page"]`, `["path", "movie_id"]`.
-    #[schema(value_type = Vec<Object>)]
+    /// Where: `["body", "email"]`, `["query", "page"]`, `["path", "movie_id"]`, `["body", "genres", 1]`
+    /// (list items and JSON offsets are integers).
+    #[schema(value_type = Vec<LocItem>)]
     pub loc: Vec<Value>,
     pub msg: String,
-    /// The offending input (`null` when missing).
-    #[schema(value_type = Object)]
+    /// The offending input, any JSON value (the whole object when a field is missing, `null` when
+    /// there is nothing to show). Passwords are replaced by `"[redacted]"`.
+    #[schema(value_type = Value)]
     pub input: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    /// Details of the failure, e.g. `{"ge": 1}`, `{"max_length": 255}`, `{"error": {}}`.
+    #[schema(value_type = Option<Object>, additional_properties)]
     pub ctx: Option<Value>,
+}
+
+/// One element of a `loc`: a field name, or an index into a list or a body.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = LocItem)]
+#[serde(untagged)]
+pub enum LocItem {
+    Name(String),
+    Index(i64),
+}
+
+/// What a 422 shows in place of a password.
+pub const REDACTED: &str = "[redacted]";
+
+fn is_secret_name(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("password")
+}
+
+/// `value` with every value under a secret key replaced by [`REDACTED`] (`None` when it has none).
+fn redact_secret_keys(value: &Value) -> Option<Value> {
+    match value {
+        Value::Object(map)
+            if map
+                .iter()
+                .any(|(k, v)| is_secret_name(k) || redact_secret_keys(v).is_some()) =>
+        {
+            Some(Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let shown = if is_secret_name(k) {
+                            Value::String(REDACTED.into())
+                        } else {
+                            redact_secret_keys(v).unwrap_or_else(|| v.clone())
+                        };
+                        (k.clone(), shown)
+                    })
+                    .collect(),
+            ))
+        }
+        Value::Array(items) if items.iter().any(|v| redact_secret_keys(v).is_some()) => {
+            Some(Value::Array(
+                items
+                    .iter()
+                    .map(|v| redact_secret_keys(v).unwrap_or_else(|| v.clone()))
+                    .collect(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+impl FieldError {
+    /// `input` as clients (and logs) see it: passwords redacted (see the type's comment).
+    pub fn shown_input(&self) -> Cow<'_, Value> {
+        let redacted = || Cow::Owned(Value::String(REDACTED.into()));
+        if self
+            .loc
+            .iter()
+            .any(|l| l.as_str().is_some_and(is_secret_name))
+        {
+            return redacted();
+        }
+        match &self.input {
+            // A whole body that is not an object (e.g. sent as text/plain) is echoed as its text.
+            Value::String(s) if self.loc.len() <= 1 && is_secret_name(s) => redacted(),
+            other => redact_secret_keys(other).map_or(Cow::Borrowed(other), Cow::Owned),
+        }
+    }
+}
+
+impl Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", &self.kind)?;
+        map.serialize_entry("loc", &self.loc)?;
+        map.serialize_entry("msg", &self.msg)?;
+        map.serialize_entry("input", &self.shown_input())?;
+        if let Some(ctx) = &self.ctx {
+            map.serialize_entry("ctx", ctx)?;
+        }
+        map.end()
+    }
+}
+
+impl std::fmt::Debug for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldError")
+            .field("kind", &self.kind)
+            .field("loc", &self.loc)
+            .field("msg", &self.msg)
+            .field("input", &self.shown_input())
+            .field("ctx", &self.ctx)
+            .finish()
+    }
 }
 
 impl FieldError {
@@ -245,5 +356,75 @@ impl FieldError {
     pub fn with_ctx(mut self, ctx: Value) -> Self {
         self.ctx = Some(ctx);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn shown(loc: Value, input: Value) -> Value {
+        let loc = loc.as_array().cloned().unwrap_or_default();
+        serde_json::to_value(FieldError::new("value_error", loc, "m", input)).unwrap()["input"]
+            .clone()
+    }
+
+    #[test]
+    fn passwords_are_never_echoed() {
+        for field in [
+            "password",
+            "old_password",
+            "new_password",
+            "confirmPassword",
+        ] {
+            assert_eq!(
+                shown(json!(["body", field]), json!("Secret#1")),
+                json!(REDACTED)
+            );
+        }
+        // A missing field echoes the body: its passwords are hidden, the rest is kept.
+        assert_eq!(
+            shown(
+                json!(["body", "email"]),
+                json!({"password": "Secret#1", "nested": [{"new_password": "x"}], "token": "t"})
+            ),
+            json!({"password": REDACTED, "nested": [{"new_password": REDACTED}], "token": "t"})
+        );
+        // A raw body that names a password field.
+        assert_eq!(
+            shown(json!(["body"]), json!("email=a@b.io&password=Secret#1")),
+            json!(REDACTED)
+        );
+        assert_eq!(
+            shown(json!(["body", "email"]), json!("nope")),
+            json!("nope")
+        );
+        assert_eq!(shown(json!(["body"]), json!("hello")), json!("hello"));
+        let e = FieldError::new(
+            "x",
+            vec![json!("body"), json!("password")],
+            "m",
+            json!("Secret#1"),
+        );
+        assert!(!format!("{e:?}").contains("Secret"));
+        assert!(!format!("{:?}", Error::field(e)).contains("Secret"));
+    }
+
+    #[test]
+    fn field_errors_serialise_as_pydantic_does() {
+        let e = FieldError::new(
+            "missing",
+            vec![json!("body"), json!("genres"), json!(1)],
+            "Field required",
+            Value::Null,
+        );
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"type": "missing", "loc": ["body", "genres", 1], "msg": "Field required", "input": null})
+        );
+        let e = e.with_ctx(json!({"ge": 1}));
+        assert_eq!(serde_json::to_value(&e).unwrap()["ctx"], json!({"ge": 1}));
     }
 }

@@ -109,7 +109,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pages::router())
         .layer(middleware::from_fn(crate::metrics::track))
         .route("/metrics", axum::routing::get(crate::metrics::render))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        // Served by our own handler: the document is completed for today on each request (see
+        // `openapi::document`).
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = crate::openapi::document(&openapi, chrono::Utc::now().date_naive());
+                async move { Json(doc) }
+            }),
+        )
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::from("/openapi.json")))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -202,20 +202,32 @@ impl Fields {
     }
 }
 
+/// The text of a string input. Every text value type reads its string through here, so the rules
+/// every stored string needs live in one place: the value must be a string (pydantic's
+/// `string_type`) and must not contain NUL, which PostgreSQL cannot store in text (letting it
+/// through would turn a bad input into a database error, and SQLite would store it as-is).
+pub fn text(value: &Value) -> Result<&str, Invalid> {
+    match value {
+        Value::String(s) if s.contains('\0') => Err(Invalid::value_error(
+            "Input must not contain NUL characters.",
+        )),
+        Value::String(s) => Ok(s),
+        _ => Err(Invalid::new(
+            "string_type",
+            "Input should be a valid string",
+        )),
+    }
+}
+
+/// True when `s` has at most `max` characters. Decided from the byte length where it can be (a
+/// character takes 1 to 4 bytes), so the count never runs over more than `4 * max` bytes.
+pub fn at_most_chars(s: &str, max: usize) -> bool {
+    s.len() <= max || (s.len() <= max.saturating_mul(4) && s.chars().count() <= max)
+}
+
 impl FromInput for String {
-    /// NUL is refused: PostgreSQL cannot store it in text, so letting it through would turn a bad
-    /// input into a database error (the original answers such input with a 500).
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        match value {
-            Value::String(s) if s.contains('\0') => Err(Invalid::value_error(
-                "Input must not contain NUL characters.",
-            )),
-            Value::String(s) => Ok(s.clone()),
-            _ => Err(Invalid::new(
-                "string_type",
-                "Input should be a valid string",
-            )),
-        }
+        text(value).map(str::to_owned)
     }
 }
 
@@ -303,11 +315,31 @@ impl FromInput for NaiveDate {
     }
 }
 
+/// The most items a list input may have. Every list reaches the database as one statement with a
+/// parameter per item, and both backends cap parameters (SQLite 32,766, PostgreSQL 65,535): without
+/// a bound, a long list was a 500 after seconds of work.
+pub const MAX_LIST_ITEMS: usize = 1000;
+
 impl<T: FromInput> FromInput for Vec<T> {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         let Value::Array(items) = value else {
             return Err(Invalid::new("list_type", "Input should be a valid list"));
         };
+        if items.len() > MAX_LIST_ITEMS {
+            // pydantic's `max_length` on a list.
+            return Err(Invalid::new(
+                "too_long",
+                format!(
+                    "List should have at most {MAX_LIST_ITEMS} items after validation, not {}",
+                    items.len()
+                ),
+            )
+            .with_ctx(json!({
+                "field_type": "List",
+                "max_length": MAX_LIST_ITEMS,
+                "actual_length": items.len(),
+            })));
+        }
         items
             .iter()
             .enumerate()
@@ -434,6 +466,32 @@ mod tests {
         assert_eq!(e.kind, "value_error");
         assert_eq!(e.msg, "Value error, Input must not contain NUL characters.");
         assert_eq!(String::from_input(&json!("ab")), Ok("ab".to_owned()));
+    }
+
+    #[test]
+    fn lists_are_bounded_before_their_items_are_read() {
+        let long = Value::Array(vec![json!(1); MAX_LIST_ITEMS + 1]);
+        let e = Vec::<String>::from_input(&long).unwrap_err();
+        assert_eq!(e.kind, "too_long");
+        assert_eq!(
+            e.msg,
+            "List should have at most 1000 items after validation, not 1001"
+        );
+        let full = Value::Array(vec![json!("a"); MAX_LIST_ITEMS]);
+        assert_eq!(
+            Vec::<String>::from_input(&full).unwrap().len(),
+            MAX_LIST_ITEMS
+        );
+    }
+
+    #[test]
+    fn character_counts_are_bounded_by_bytes() {
+        assert!(at_most_chars("abc", 3));
+        assert!(!at_most_chars("abcd", 3));
+        assert!(at_most_chars("ééé", 3));
+        assert!(!at_most_chars("éééé", 3));
+        assert!(!at_most_chars(&"a".repeat(13), 3));
+        assert!(at_most_chars("", 0));
     }
 
     #[test]

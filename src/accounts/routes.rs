@@ -192,7 +192,8 @@ fn message(message: &'static str) -> Json<MessageResponse> {
     request_body = Credentials,
     responses(
         (status = 201, description = "The user was created; an activation e-mail is on its way", body = UserRegistrationResponse),
-        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody),
+        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody,
+            example = json!({"detail": "A user with this email user@example.com already exists."})),
         (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
         (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),

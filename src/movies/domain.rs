@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::validation::{FromInput, Invalid, bounded_f64, bounded_int, within};
+use crate::validation::{
+    FromInput, Invalid, at_most_chars, bounded_f64, bounded_int, text, within,
+};
 
 use super::text::python_title;
 
@@ -22,7 +24,8 @@ pub const COUNTRY_CODE_MAX_CHARS: usize = 3;
 /// `numeric(15,2)` holds values below 10^13.
 const BUDGET_LIMIT: i64 = 10_000_000_000_000;
 
-fn string_too_long(max: usize) -> Invalid {
+/// pydantic's `string_too_long`.
+pub fn string_too_long(max: usize) -> Invalid {
     let unit = if max == 1 { "character" } else { "characters" };
     Invalid::new(
         "string_too_long",
@@ -86,7 +89,7 @@ pub struct MovieName(String);
 
 impl MovieName {
     pub fn parse(s: String) -> Result<Self, Invalid> {
-        if s.chars().count() > NAME_MAX_CHARS {
+        if !at_most_chars(&s, NAME_MAX_CHARS) {
             return Err(string_too_long(NAME_MAX_CHARS));
         }
         Ok(Self(s))
@@ -226,15 +229,13 @@ pub struct CountryCode(String);
 
 impl CountryCode {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        let code = s.to_uppercase();
-        let len = code.chars().count();
-        if len == 0 {
-            return Err(string_too_short(1));
-        }
-        if len > COUNTRY_CODE_MAX_CHARS {
+        if !at_most_chars(s, COUNTRY_CODE_MAX_CHARS) {
             return Err(string_too_long(COUNTRY_CODE_MAX_CHARS));
         }
-        Ok(Self(code))
+        if s.is_empty() {
+            return Err(string_too_short(1));
+        }
+        Ok(Self(s.chars().map(upper_one).collect()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -247,15 +248,21 @@ impl CountryCode {
     }
 }
 
+/// A character's upper case when it is one character, else the character itself. Python's
+/// `upper()` turns `ß` into `SS`; keeping the code as long as its input makes "at most 3
+/// characters" one rule that the OpenAPI document can state (`maxLength`), for codes that no
+/// country has anyway.
+fn upper_one(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
 impl FromInput for CountryCode {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        match value {
-            Value::String(s) => Self::parse(s),
-            _ => Err(Invalid::new(
-                "string_type",
-                "Input should be a valid string",
-            )),
-        }
+        Self::parse(text(value)?)
     }
 }
 
@@ -266,8 +273,13 @@ pub struct LookupName(String);
 
 impl LookupName {
     pub fn parse(s: &str) -> Result<Self, Invalid> {
+        // Title-casing never shortens a string (each character maps to one or more), so longer
+        // input fails before any case mapping, whose cost grows with it.
+        if !at_most_chars(s, NAME_MAX_CHARS) {
+            return Err(string_too_long(NAME_MAX_CHARS));
+        }
         let titled = python_title(s);
-        if titled.chars().count() > NAME_MAX_CHARS {
+        if !at_most_chars(&titled, NAME_MAX_CHARS) {
             return Err(string_too_long(NAME_MAX_CHARS));
         }
         Ok(Self(titled))
@@ -284,13 +296,7 @@ impl LookupName {
 
 impl FromInput for LookupName {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        match value {
-            Value::String(s) => Self::parse(s),
-            _ => Err(Invalid::new(
-                "string_type",
-                "Input should be a valid string",
-            )),
-        }
+        Self::parse(text(value)?)
     }
 }
 
@@ -467,8 +473,10 @@ mod tests {
             (e.kind.as_ref(), e.msg.as_str()),
             ("string_too_long", "String should have at most 3 characters")
         );
-        // Upper-casing can lengthen a string ("ß" → "SS"); the limit applies to the stored value.
-        assert!(CountryCode::parse("ßß").is_err());
+        // A character whose upper case is longer ("ß" → "SS") is kept: the code stays as long as
+        // its input.
+        assert_eq!(CountryCode::parse("aßb").unwrap().as_str(), "AßB");
+        assert_eq!(CountryCode::parse("éu").unwrap().as_str(), "ÉU");
         assert_eq!(CountryCode::parse("").unwrap_err().kind, "string_too_short");
         assert_eq!(
             CountryCode::parse("au").unwrap().english_name(),
@@ -518,6 +526,50 @@ mod tests {
         assert_eq!(e.ctx, Some(json!({"max_length": 255})));
         assert_eq!(LookupName::parse("sci-fi").unwrap().as_str(), "Sci-Fi");
         assert!(LookupName::parse(&"a".repeat(256)).is_err());
+        // Expanding characters: 128 × "ß" title-cases to "Ss" + 127 × "ß" (fits); 200 × "İ"
+        // lower-cases to 399 characters (does not).
+        assert!(LookupName::parse(&"ß".repeat(128)).is_ok());
+        assert_eq!(
+            LookupName::parse(&"İ".repeat(200)).unwrap_err().kind,
+            "string_too_long"
+        );
+    }
+
+    #[test]
+    fn text_types_refuse_nul() {
+        let nul = json!("Dra\u{0}ma");
+        for e in [
+            LookupName::from_input(&nul).unwrap_err(),
+            CountryCode::from_input(&json!("U\u{0}")).unwrap_err(),
+            MovieName::from_input(&nul).unwrap_err(),
+            Vec::<LookupName>::from_input(&json!(["ok", "a\u{0}"])).unwrap_err(),
+        ] {
+            assert_eq!(e.msg, "Value error, Input must not contain NUL characters.");
+        }
+    }
+
+    /// 64 KB of the worst characters for each text rule: a quick 422 (the limits are checked
+    /// before any case mapping), never seconds of CPU.
+    #[test]
+    fn oversized_text_fails_before_case_mapping() {
+        let started = std::time::Instant::now();
+        for c in ["Σ", "\u{301}", "ǅ", "ß", "ŉ", "ΐ", "a"] {
+            let long = c.repeat(64 * 1024 / c.len());
+            assert_eq!(
+                LookupName::parse(&long).unwrap_err().kind,
+                "string_too_long"
+            );
+            assert_eq!(
+                CountryCode::parse(&long).unwrap_err().kind,
+                "string_too_long"
+            );
+            assert_eq!(
+                MovieName::parse(long.clone()).unwrap_err().kind,
+                "string_too_long"
+            );
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed.as_secs() < 2, "took {elapsed:?}");
     }
 
     #[test]

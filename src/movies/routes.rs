@@ -138,7 +138,8 @@ fn encoded_filters(query: &ListQuery) -> String {
         (status = 400, description = "`Invalid input data.`", body = ErrorBody),
         (status = 401, description = "Unless `CATALOG_WRITES=open`: missing or invalid token, or `User not found or not active.`", body = ErrorBody),
         (status = 403, description = "Unless `CATALOG_WRITES=open`: `You don't have permission to modify the catalog.`", body = ErrorBody),
-        (status = 409, description = "A movie with this name and release date exists", body = ErrorBody),
+        (status = 409, description = "A movie with this name and release date exists", body = ErrorBody,
+            example = json!({"detail": "A movie with the name 'Creed III' and release date '2023-03-02' already exists."})),
         (status = 422, description = "Invalid body", body = ValidationErrorBody),
     )
 )]

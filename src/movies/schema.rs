@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::validation::{Fields, FromFields};
+use crate::validation::{Fields, FromFields, at_most_chars};
 
 use super::domain::{
-    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, Page, PerPage, ReleaseDate,
-    Revenue, Score, Sort, Year,
+    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
+    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
 };
 
 /// One movie of a list page.
@@ -130,11 +130,18 @@ pub struct ListQuery {
     pub filters: Filters,
 }
 
-/// Free-text filters: blank means "no filter".
+/// Longest text filter. Genre and actor names are at most this long, so longer filters can never
+/// match; a `search` pattern's cost grows with its length on every row it is compared with.
+pub const FILTER_MAX_CHARS: usize = NAME_MAX_CHARS;
+
+/// Free-text filters: blank means "no filter"; at most [`FILTER_MAX_CHARS`] characters.
 fn text_filter(f: &mut Fields, name: &str) -> Option<String> {
-    f.optional::<String>(name)
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
+    let value = f.optional::<String>(name)?;
+    if !at_most_chars(&value, FILTER_MAX_CHARS) {
+        f.reject(name, string_too_long(FILTER_MAX_CHARS));
+        return None;
+    }
+    Some(value.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 impl FromFields for ListQuery {
@@ -180,12 +187,16 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 20, default = 10)]
     per_page: Option<i64>,
     /// Case-insensitive substring of the name or the overview.
+    #[param(max_length = 255)]
     search: Option<String>,
     /// Genre name (case-insensitive).
+    #[param(max_length = 255)]
     genre: Option<String>,
     /// Actor name (case-insensitive).
+    #[param(max_length = 255)]
     actor: Option<String>,
-    /// Country code, e.g. `US`.
+    /// Country code, e.g. `US` (compared upper-cased; blank means no filter).
+    #[param(max_length = 3)]
     country: Option<String>,
     /// Release year.
     #[param(minimum = 1, maximum = 9999)]
@@ -193,7 +204,7 @@ pub struct ListParams {
     /// Lowest score.
     min_score: Option<f64>,
     /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
-    #[param(example = "-score")]
+    #[param(example = "-score", pattern = "^-?(id|name|date|score)$")]
     sort: Option<String>,
 }
 
@@ -221,22 +232,25 @@ pub struct NewMovie {
     pub date: ReleaseDate,
     #[schema(value_type = f64, minimum = 0, maximum = 100, example = 73.0)]
     pub score: Score,
+    #[schema(example = "Adonis has been thriving in his career and family life.")]
     pub overview: String,
     pub status: MovieStatus,
     #[schema(value_type = f64, minimum = 0, example = 75000000.0)]
     pub budget: Budget,
     #[schema(value_type = f64, minimum = 0, example = 271616668.0)]
     pub revenue: Revenue,
-    /// Country code; stored upper-cased.
+    /// Country code, 1 to 3 characters; stored upper-cased (a character whose upper case is longer,
+    /// such as `ß`, is kept as written).
     #[schema(value_type = String, min_length = 1, max_length = 3, example = "US")]
     pub country: CountryCode,
-    /// Genre names; stored title-cased. Missing ones are created.
+    /// Genre names (at most 1000, each at most 255 characters); stored title-cased. Missing
+    /// ones are created.
     #[schema(value_type = Vec<String>, example = json!(["Drama", "Action"]))]
     pub genres: Vec<LookupName>,
-    /// Actor names; stored title-cased. Missing ones are created.
+    /// Actor names (at most 1000, each at most 255 characters); stored title-cased.
     #[schema(value_type = Vec<String>, example = json!(["Michael B. Jordan"]))]
     pub actors: Vec<LookupName>,
-    /// Language names; stored title-cased. Missing ones are created.
+    /// Language names (at most 1000, each at most 255 characters); stored title-cased.
     #[schema(value_type = Vec<String>, example = json!(["English"]))]
     pub languages: Vec<LookupName>,
 }

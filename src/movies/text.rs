@@ -7,20 +7,22 @@
 //! title-cased (full mapping). Uncased characters (digits, apostrophes, hyphens, spaces) therefore start
 //! a new "word": `"they're"` → `"They'Re"`, `"2nd"` → `"2Nd"`.
 
-/// `s.title()` as CPython computes it.
+/// `s.title()` as CPython computes it, in time linear in the length of `s`.
 pub fn python_title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut previous_is_cased = false;
-    for (i, c) in s.char_indices() {
+    let mut sigma = SigmaContext::new(s);
+    for c in s.chars() {
         if previous_is_cased {
             if c == 'Σ' {
-                out.push(lower_capital_sigma(s, i));
+                out.push(sigma.lower_capital_sigma());
             } else {
                 out.extend(c.to_lowercase());
             }
         } else {
             push_titlecase(&mut out, c);
         }
+        sigma.advance(c);
         previous_is_cased = is_cased(c);
     }
     out
@@ -55,16 +57,43 @@ fn push_titlecase(out: &mut String, c: char) {
     );
 }
 
-/// `Σ` lower-cases to `ς` at the end of a word and to `σ` elsewhere. Rust's `str::to_lowercase`
-/// implements the same `Final_Sigma` context as CPython; every other character's lower-case mapping is
-/// context-free and `σ`/`ς` have the same UTF-8 length, so the prefix's lower-cased length locates this
-/// sigma inside the lower-cased whole.
-fn lower_capital_sigma(s: &str, at: usize) -> char {
-    let offset = s[..at].to_lowercase().len();
-    if s.to_lowercase()[offset..].starts_with('ς') {
-        'ς'
-    } else {
-        'σ'
+/// Which form a capital sigma lower-cases to: `ς` at the end of a word, `σ` elsewhere. Rust's
+/// `str::to_lowercase` implements the same `Final_Sigma` context as CPython; every other character's
+/// lower-case mapping is context-free and `σ`/`ς` have the same UTF-8 length, so the lower-cased
+/// lengths of the characters before a sigma locate it inside the lower-cased whole.
+///
+/// The whole is lower-cased once, on the first sigma, and the offset is carried along: looking each
+/// sigma up by lower-casing the prefix and the whole again made a name of a few kilobytes of `Σ`
+/// cost seconds of CPU (quadratic), which no request timeout can interrupt.
+struct SigmaContext<'a> {
+    source: &'a str,
+    lowered: Option<String>,
+    /// Byte offset, in the lower-cased whole, of the character being mapped.
+    offset: usize,
+}
+
+impl<'a> SigmaContext<'a> {
+    fn new(source: &'a str) -> Self {
+        Self {
+            source,
+            lowered: None,
+            offset: 0,
+        }
+    }
+
+    /// The lower-case form of the capital sigma at the current position.
+    fn lower_capital_sigma(&mut self) -> char {
+        let source = self.source;
+        let lowered = self.lowered.get_or_insert_with(|| source.to_lowercase());
+        match lowered.get(self.offset..) {
+            Some(rest) if rest.starts_with('ς') => 'ς',
+            _ => 'σ',
+        }
+    }
+
+    /// Moves past `c`.
+    fn advance(&mut self, c: char) {
+        self.offset += c.to_lowercase().map(char::len_utf8).sum::<usize>();
     }
 }
 
@@ -108,6 +137,86 @@ mod tests {
         ] {
             assert_eq!(python_title(input), expected, "title() of {input:?}");
         }
+    }
+
+    /// The previous implementation: lower-cases the prefix and the whole for every sigma. Correct
+    /// but quadratic; kept as the oracle for the linear one.
+    fn quadratic_title(s: &str) -> String {
+        let mut out = String::new();
+        let mut previous_is_cased = false;
+        for (i, c) in s.char_indices() {
+            if previous_is_cased {
+                if c == 'Σ' {
+                    let offset = s[..i].to_lowercase().len();
+                    let final_form = s.to_lowercase()[offset..].starts_with('ς');
+                    out.push(if final_form { 'ς' } else { 'σ' });
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            } else {
+                super::push_titlecase(&mut out, c);
+            }
+            previous_is_cased = super::is_cased(c);
+        }
+        out
+    }
+
+    #[test]
+    fn sigma_context_matches_the_reference_around_ignorables_and_expansions() {
+        // Case-ignorable marks around sigmas, characters whose mappings change length (ß, ŉ, ΐ, İ,
+        // ﬁ), title-case digraphs and sigmas at every position.
+        let pieces = [
+            "Σ", "σ", "ς", "Α", "a", " ", "'", ".", "\u{301}", "\u{345}", "ß", "ŉ", "ΐ", "İ", "ﬁ",
+            "ǅ", "ᾳ", "1", "-",
+        ];
+        let mut rng: u64 = 0x5eed;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(rng % 9) {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push_str(pieces[(rng >> 33) as usize % pieces.len()]);
+            }
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            assert_eq!(python_title(&s), quadratic_title(&s), "title() of {s:?}");
+        }
+    }
+
+    /// The worst inputs found for the old implementation, 64 KB each: every one must come out right
+    /// and fast. The time bound only backstops a return of quadratic work (it took minutes).
+    #[test]
+    fn long_inputs_take_linear_time() {
+        let n = 32 * 1024;
+        let started = std::time::Instant::now();
+        let sigmas = "Σ".repeat(n);
+        let titled = python_title(&sigmas);
+        assert_eq!(titled.chars().count(), n);
+        assert!(titled.starts_with("Σσ") && titled.ends_with("σς"));
+        assert_eq!(titled.matches('σ').count(), n - 2);
+
+        // A combining mark is uncased: the sigma after it starts a word.
+        let marks = format!("A{}Σ{}", "\u{301}".repeat(n), "\u{301}".repeat(n));
+        assert_eq!(python_title(&marks), marks);
+        // U+0345 is cased and case-ignorable: the sigma's context spans both runs.
+        let (before, after) = ("\u{345}".repeat(n), "\u{345}".repeat(n));
+        assert_eq!(
+            python_title(&format!("A{before}Σ{after}")),
+            format!("A{before}ς{after}")
+        );
+        // Cased and case-ignorable at once (U+0345): the context scan must not run away.
+        let ypogegrammeni = "AΣ\u{345}".repeat(n / 3);
+        assert_eq!(python_title(&ypogegrammeni).chars().count(), n / 3 * 3);
+        let oracle_sized = "AΣ\u{345}Σ".repeat(300);
+        assert_eq!(python_title(&oracle_sized), quadratic_title(&oracle_sized));
+        for c in ["ǅ", "ß", "ŉ", "ΐ"] {
+            let titled = python_title(&c.repeat(n / 2));
+            assert!(titled.chars().count() >= n / 2);
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed.as_secs() < 5, "took {elapsed:?}");
     }
 
     #[test]

@@ -231,7 +231,7 @@ async fn get_profile(
     path = "/users/{user_id}/profile/",
     tag = "profiles",
     params(("user_id" = i32, Path, description = "The user the profile belongs to")),
-    request_body(content = ProfileUpdateForm, content_type = "multipart/form-data"),
+    request_body(content = Option<ProfileUpdateForm>, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = ProfileResponse),

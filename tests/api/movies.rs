@@ -983,26 +983,30 @@ async fn openapi_documents_every_movie_endpoint(backend: Backend) {
     assert_eq!(status, 200);
     let paths = &doc["paths"];
     let expected = [
-        (MOVIES, "get", vec!["200", "404", "422"]),
+        (MOVIES, "get", vec!["200", "404", "422", "500", "503"]),
         (
             MOVIES,
             "post",
-            vec!["201", "400", "401", "403", "409", "422"],
+            vec![
+                "201", "400", "401", "403", "409", "413", "422", "500", "503",
+            ],
         ),
         (
             "/api/v1/theater/movies/{movie_id}/",
             "get",
-            vec!["200", "404", "422"],
+            vec!["200", "404", "422", "500", "503"],
         ),
         (
             "/api/v1/theater/movies/{movie_id}/",
             "patch",
-            vec!["200", "400", "401", "403", "404", "422"],
+            vec![
+                "200", "400", "401", "403", "404", "413", "422", "500", "503",
+            ],
         ),
         (
             "/api/v1/theater/movies/{movie_id}/",
             "delete",
-            vec!["204", "401", "403", "404", "422"],
+            vec!["204", "401", "403", "404", "422", "500", "503"],
         ),
     ];
     for (path, method, statuses) in expected {
