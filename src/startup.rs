@@ -11,7 +11,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tokio::net::TcpListener;
 use tower::{Layer, ServiceBuilder};
 use tower_http::{
@@ -345,7 +345,13 @@ impl Application {
                 "EMAIL_LOG_LINKS=true: activation and password-reset tokens are written to the log (development only)"
             );
         }
-        tracing::info!(address = %self.listener.local_addr()?, "listening");
+        let address = self.listener.local_addr()?;
+        tracing::info!(%address, "listening");
+        let movies = crate::entities::movie::Entity::find()
+            .count(&self.state.db)
+            .await
+            .ok();
+        tracing::info!("{}", summary(&self.state, address, movies));
         crate::server::serve(
             self.listener,
             service,
@@ -360,6 +366,48 @@ impl Application {
         let _ = poll.await;
         Ok(())
     }
+}
+
+/// The block `serve` logs once it listens: where to point a browser, what it runs on, and what to do
+/// next, so a newcomer does not have to read the configuration to find out.
+pub fn summary(state: &AppState, address: std::net::SocketAddr, movies: Option<u64>) -> String {
+    let config = &state.config;
+    // A wildcard address is not something to type into a browser.
+    let host = match address.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let base = format!("http://{host}:{}", address.port());
+    let mail = match &config.email {
+        Some(smtp) => format!("SMTP at {}:{}", smtp.host, smtp.port),
+        None => "not sent: each e-mail is logged as one line (set EMAIL_HOST to send)".to_owned(),
+    };
+    let catalog = match movies {
+        Some(n) => format!("{n} movies"),
+        None => "unknown (the count failed)".to_owned(),
+    };
+    let mut lines = vec![
+        "Theater is running".to_owned(),
+        format!("  API docs:  {base}/docs  (OpenAPI: {base}/openapi.json)"),
+        format!("  database:  {}", crate::db::redact(&config.database_url)),
+        format!("  avatars:   {}", state.storage.describe()),
+        format!("  e-mail:    {mail}"),
+        format!("  catalog:   {catalog}"),
+    ];
+    if movies == Some(0) {
+        lines.push(
+            "  next:      load movies: `theater seed path/to/imdb_movies.csv`, or without the file \
+             `theater seed --synthetic 10000`"
+                .to_owned(),
+        );
+    }
+    lines.push(
+        "  staff:     `theater users create --email you@example.com --group admin --active` makes an admin"
+            .to_owned(),
+    );
+    lines.join("\n")
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -191,6 +191,19 @@ impl Storage {
         &self.store
     }
 
+    /// Where avatars go, in words (the start-up summary).
+    pub fn describe(&self) -> String {
+        match (self.kind, &self.local_dir) {
+            (Kind::S3, _) => format!("S3, avatar URLs under {}", self.public_base),
+            (_, Some(dir)) => format!(
+                "the local directory {} (served at {}/)",
+                dir.display(),
+                self.public_base
+            ),
+            _ => "in memory (not kept)".to_owned(),
+        }
+    }
+
     /// True when the service itself must serve the objects at `/media/{key}`.
     pub fn serves_media(&self) -> bool {
         self.kind != Kind::S3

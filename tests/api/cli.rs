@@ -126,3 +126,32 @@ async fn serve_flags_win_over_the_environment() {
     }
     let _ = child.kill();
 }
+
+/// The first thing a newcomer reads: where the docs are, what the service runs on, what to do next.
+#[tokio::test]
+async fn serve_prints_a_start_up_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = theater(dir.path())
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut child).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        format!("API docs:  http://127.0.0.1:{port}/docs"),
+        "database:  sqlite://".to_owned(),
+        "avatars:   the local directory".to_owned(),
+        "e-mail:    not sent".to_owned(),
+        "catalog:   0 movies".to_owned(),
+        "theater seed --synthetic 10000".to_owned(),
+    ] {
+        assert!(log.contains(&expected), "{expected:?} not in:\n{log}");
+    }
+}
