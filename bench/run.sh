@@ -9,7 +9,8 @@
 # Environment: BENCH_DURATION (per cell, default 8s), BENCH_BACKENDS, BENCH_SIZES, BENCH_CONCURRENCY,
 # BENCH_SCENARIOS (detail list_first list_deep search login), BENCH_PG_ADMIN_URL, BENCH_CACHE_TTL
 # (the service's CATALOG_CACHE_TTL_SECONDS; 0 measures the database path), BENCH_OUT (the report file,
-# default bench/RESULTS.md, which also gets bench/NOTES.md appended).
+# default bench/RESULTS.md, which also gets bench/NOTES.md appended), BENCH_BIN (measure this binary
+# instead of building target/release/theater).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,9 +26,13 @@ OUT="${BENCH_OUT:-$ROOT/bench/RESULTS.md}"
 CACHE_TTL="${BENCH_CACHE_TTL:-2}"
 TOOLS_DIR="${THEATER_TOOLS_DIR:-$HOME/.cache/theater-tools}"
 
-echo "== building the release binary" >&2
-cargo build --release --quiet
-BIN="$ROOT/target/release/theater"
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN="$BENCH_BIN"   # a binary built elsewhere, e.g. an older commit measured in the same run
+else
+  echo "== building the release binary" >&2
+  cargo build --release --quiet
+  BIN="$ROOT/target/release/theater"
+fi
 scripts/tools.sh oha
 OHA="$TOOLS_DIR/bin/oha"
 mkdir -p "$WORK"
