@@ -11,12 +11,15 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && rm -rf src target/release/deps/theater* target/release/deps/libtheater* target/release/theater*
 COPY src ./src
 COPY templates ./templates
+COPY assets ./assets
+COPY .env.example ./
 RUN cargo build --release --locked && strip target/release/theater
 
 # ---- tests: the test suite, for docker-compose-tests.yml ----
 FROM build AS tests
 RUN cargo install --locked cargo-nextest@0.9.143
 COPY tests ./tests
+COPY README.md ./
 COPY .config ./.config
 COPY scripts ./scripts
 # Compile the test binaries while the image is built, so starting the container only runs them.

@@ -78,6 +78,29 @@ if not users or users[-1].split(":")[0] in ("root", "0"):
 if '"serve"' not in runtime_stage:
     problems.append("Dockerfile: the runtime stage should run `theater serve` by default")
 
+# Every file the Rust sources embed (include_str!/include_bytes!) is in the build context of the stage
+# that compiles it: the release build compiles src/ (the tests stage also compiles the unit tests).
+copied = {}
+for stage in runtime:
+    name = re.match(r"\S+(?:\s+AS\s+(\S+))?", stage, re.I)
+    copied[(name.group(1) or "").lower() if name else ""] = re.findall(r"^COPY\s+(?!--from)(.+)\s+\S+$", stage, re.M)
+def in_context(path, stage_names):
+    sources = [src for st in stage_names for line in copied.get(st, []) for src in line.split()]
+    return any(path == src or path.startswith(src.rstrip("/") + "/") for src in sources)
+for dirpath, _, files in os.walk(os.path.join(ROOT, "src")):
+    for file in files:
+        if not file.endswith(".rs"):
+            continue
+        full = os.path.join(dirpath, file)
+        with open(full) as f:
+            text = f.read()
+        test_part = text.find("#[cfg(test)]")
+        for m in re.finditer(r'include_(?:str|bytes)!\("([^"]+)"\)', text):
+            target = os.path.relpath(os.path.normpath(os.path.join(dirpath, m.group(1))), ROOT)
+            stages_needed = ["build"] if test_part < 0 or m.start() < test_part else ["build", "tests"]
+            if not in_context(target, stages_needed):
+                problems.append(f"Dockerfile: {os.path.relpath(full, ROOT)} embeds {target}, which no COPY of the {'/'.join(stages_needed)} stage brings in")
+
 # .env.example documents every variable the service reads.
 with open(os.path.join(ROOT, ".env.example")) as f:
     env_example = f.read()

@@ -4,3 +4,16 @@
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# wait_healthy URL PID LOG: waits up to 30 s for URL/health to answer 200; fails, printing LOG, as
+# soon as the process PID has exited.
+wait_healthy() {
+  local url="$1" pid="$2" log="$3"
+  for _ in $(seq 1 60); do
+    curl -fsS "$url/health" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "no answer from $url/health after 30 s" >&2
+  return 1
+}

@@ -78,11 +78,7 @@ run_backend() {
   echo "== schemathesis ($name): service on port $port"
   "$BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 60); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; return 1; }
-    sleep 0.5
-  done
+  wait_healthy "http://127.0.0.1:$port" "$SERVER_PID" "$WORK/server.log" || return 1
   local email="schemathesis-admin@example.com" password
   password="Adm1n#$(random_secret | cut -c1-16)"
   "$BIN" users create --email "$email" --password "$password" --group admin --active >/dev/null

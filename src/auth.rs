@@ -10,7 +10,6 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
-use rand::{Rng, distributions::Alphanumeric};
 use serde::{Deserialize, Serialize};
 
 use sea_orm::{
@@ -21,6 +20,7 @@ use crate::{
     config::{ConfigError, JwtConfig, JwtSecret, ensure_distinct_secrets},
     entities::{user, user_group},
     error::Error,
+    random::alphanumeric as random_alphanumeric,
     revocation::{REVOKED, Revocations},
 };
 
@@ -146,11 +146,7 @@ impl Tokens {
     }
 
     pub fn issue_refresh(&self, user_id: i32) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        let jti: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(16)
-            .map(char::from)
-            .collect();
+        let jti = random_alphanumeric(16);
         let now_ms = Utc::now().timestamp_millis();
         self.issue(
             user_id,
@@ -225,11 +221,7 @@ fn stored_secret(data_dir: &Path, name: &'static str) -> anyhow::Result<JwtSecre
     }
     crate::files::create_private_dir_all(&dir)
         .with_context(|| format!("creating {}", dir.display()))?;
-    let secret: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(64)
-        .map(char::from)
-        .collect();
+    let secret = random_alphanumeric(64);
     write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     tracing::warn!(
         path = %path.display(),
@@ -292,29 +284,6 @@ where
         Ok(Self {
             user_id: claims.user_id,
         })
-    }
-}
-
-/// Same as [`Authenticated`], but a request without an `Authorization` header passes as `None`
-/// (a bad or expired token is still a 401).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaybeAuthenticated(pub Option<Authenticated>);
-
-impl<S> FromRequestParts<S> for MaybeAuthenticated
-where
-    S: Send + Sync,
-    Arc<Tokens>: FromRef<S>,
-    Arc<Revocations>: FromRef<S>,
-{
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.headers.get(header::AUTHORIZATION).is_none() {
-            return Ok(Self(None));
-        }
-        Authenticated::from_request_parts(parts, state)
-            .await
-            .map(|a| Self(Some(a)))
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How often housekeeping runs.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(60 * 60);

@@ -5,10 +5,32 @@ use std::{net::IpAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "theater", version, about = "Movie catalog and accounts API")]
+#[command(
+    name = "theater",
+    version,
+    about = "Movie catalog and accounts API",
+    after_help = "Settings come from the environment or .env: `theater --help` lists them."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The command line of this process; `--help` (long help) ends with every setting and its
+    /// default, from the same table as the configuration (see `config::SETTINGS`).
+    pub fn parse_args() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let settings = crate::config::settings_help();
+        let matches = Self::command()
+            .after_long_help(settings.clone())
+            .mut_subcommand("serve", |serve| serve.after_long_help(settings))
+            .get_matches();
+        match Self::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +55,8 @@ pub enum Command {
 /// Where `serve` listens; each flag wins over its variable (`BIND_ADDRESS`, `PORT`).
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
+    // Not clap's `env = …`: the variables are the configuration's (read, checked and reported in one
+    // line naming the variable by `config`); a flag only overrides them.
     /// The address to listen on, e.g. 127.0.0.1 or :: [default: BIND_ADDRESS, else 0.0.0.0]
     #[arg(long, value_name = "IP")]
     pub host: Option<IpAddr>,
@@ -109,6 +133,17 @@ mod tests {
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn long_help_lists_the_settings() {
+        use clap::CommandFactory;
+        let help = Cli::command()
+            .after_long_help(crate::config::settings_help())
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("SECRET_KEY_ACCESS"), "{help}");
+        assert!(help.contains("MINIO_PUBLIC_URL"), "{help}");
     }
 
     #[test]

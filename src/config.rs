@@ -8,9 +8,40 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use jsonwebtoken::Algorithm;
+pub use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::client_ip::TrustedProxies;
+
+/// The database URL. `Debug` masks its password (a `{config:?}` in a log must not print it); the
+/// URL itself is reached through `Deref`, as a `&str`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::db::redact(&self.0))
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl PartialEq<&str> for DatabaseUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
 
 /// A setting that could not be used; `Display` is the one line printed before exiting.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +63,7 @@ impl ConfigError {
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `DATABASE_URL`, else built from `POSTGRES_*`, else `sqlite://{DATA_DIR}/theater.db`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// `DATABASE_MAX_CONNECTIONS`; the default suits the backend (see [`default_pool_size`]).
     pub database_max_connections: u32,
     /// `BIND_ADDRESS` + `PORT`, default `0.0.0.0:8000`.
@@ -173,7 +204,7 @@ pub struct SmtpConfig {
     pub port: u16,
     /// `EMAIL_HOST_USER`: the sender address and the AUTH user name.
     pub user: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<SecretString>,
     /// `EMAIL_USE_TLS`: STARTTLS is required when true.
     pub use_tls: bool,
 }
@@ -184,7 +215,7 @@ pub struct S3Config {
     /// `MINIO_PORT`, default 9000.
     pub port: u16,
     pub access_key: String,
-    pub secret_key: String,
+    pub secret_key: SecretString,
     /// `MINIO_STORAGE`, default `theater-storage`.
     pub bucket: String,
     /// `MINIO_PUBLIC_URL`: where browsers reach the bucket, when not at the address the service
@@ -278,7 +309,9 @@ impl Config {
                 host,
                 port: env.parse_num("EMAIL_PORT", 25)?,
                 user: env.get_nonempty("EMAIL_HOST_USER"),
-                password: env.get_nonempty("EMAIL_HOST_PASSWORD"),
+                password: env
+                    .get_nonempty("EMAIL_HOST_PASSWORD")
+                    .map(SecretString::from),
                 use_tls: env.parse_bool("EMAIL_USE_TLS", false)?,
             }),
         };
@@ -289,7 +322,7 @@ impl Config {
                 host,
                 port: env.parse_num("MINIO_PORT", 9000)?,
                 access_key: env.require("MINIO_ROOT_USER")?,
-                secret_key: env.require("MINIO_ROOT_PASSWORD")?,
+                secret_key: env.require("MINIO_ROOT_PASSWORD")?.into(),
                 bucket: env
                     .get_nonempty("MINIO_STORAGE")
                     .unwrap_or_else(|| "theater-storage".into()),
@@ -323,7 +356,7 @@ impl Config {
             .unwrap_or_default();
 
         Ok(Self {
-            database_url,
+            database_url: DatabaseUrl(database_url),
             database_max_connections,
             bind,
             data_dir,
@@ -357,10 +390,6 @@ impl Config {
                 env.parse_num("ACCOUNT_RATE_WINDOW_SECONDS", 900)?,
             ),
         })
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
     }
 }
 
@@ -437,8 +466,15 @@ const GENERATE_HINT: &str = "generate one with `openssl rand -hex 32` or `python
 /// A JWT signing secret that is long enough and not a published example. It can only be built by
 /// [`JwtSecret::parse`] (or generated), so a weak secret never reaches the token keys; `Debug` never
 /// prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct JwtSecret(String);
+/// A JWT signing secret: never printed (`Debug` says `JwtSecret(..)`), zeroed when dropped.
+#[derive(Clone)]
+pub struct JwtSecret(SecretString);
+
+impl PartialEq for JwtSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
 
 impl std::fmt::Debug for JwtSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -465,11 +501,11 @@ impl JwtSecret {
                 ),
             ));
         }
-        Ok(Self(value))
+        Ok(Self(value.into()))
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
@@ -525,6 +561,231 @@ fn catalog_writes(env: &Env<'_>) -> Result<CatalogWrites, ConfigError> {
             format!("{other:?} is not one of: staff, open"),
         )),
     }
+}
+
+/// One setting as `theater --help` lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+const fn setting(name: &'static str, default: &'static str, help: &'static str) -> Setting {
+    Setting {
+        name,
+        default,
+        help,
+    }
+}
+
+/// Every variable Theater reads, in README's order, for `--help` (a unit test checks it against
+/// what [`Config::from_lookup`] actually reads, and README's table against it; README says more).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "DATABASE_URL",
+        "",
+        "sqlite://… or postgres://…; wins over POSTGRES_*",
+    ),
+    setting(
+        "POSTGRES_HOST",
+        "",
+        "PostgreSQL host, used when DATABASE_URL is unset",
+    ),
+    setting(
+        "POSTGRES_DB_PORT",
+        "5432",
+        "PostgreSQL port (POSTGRES_PORT also works)",
+    ),
+    setting(
+        "POSTGRES_PORT",
+        "5432",
+        "PostgreSQL port, when POSTGRES_DB_PORT is unset",
+    ),
+    setting("POSTGRES_USER", "postgres", "PostgreSQL user"),
+    setting("POSTGRES_PASSWORD", "", "PostgreSQL password"),
+    setting("POSTGRES_DB", "theater", "PostgreSQL database"),
+    setting(
+        "DATABASE_MAX_CONNECTIONS",
+        "8 SQLite, 16 PostgreSQL",
+        "connection pool size",
+    ),
+    setting(
+        "DATA_DIR",
+        "./data",
+        "SQLite file, local avatars, generated secrets",
+    ),
+    setting(
+        "BIND_ADDRESS",
+        "0.0.0.0",
+        "address to listen on (serve --host wins)",
+    ),
+    setting("PORT", "8000", "port to listen on (serve --port wins)"),
+    setting(
+        "APP_BASE_URL",
+        "http://127.0.0.1:8000",
+        "base of links in e-mails and local avatar URLs",
+    ),
+    setting(
+        "REQUEST_TIMEOUT_SECONDS",
+        "30",
+        "per-request deadline (503 after it)",
+    ),
+    setting(
+        "HTTP_HEADER_READ_TIMEOUT_SECONDS",
+        "10",
+        "first byte to end of a request's headers",
+    ),
+    setting(
+        "HTTP_IDLE_TIMEOUT_SECONDS",
+        "60",
+        "idle keep-alive connections close after this",
+    ),
+    setting(
+        "HTTP_MAX_CONNECTIONS",
+        "10000 (or open-file limit - 256)",
+        "connections served at once",
+    ),
+    setting(
+        "SHUTDOWN_TIMEOUT_SECONDS",
+        "20",
+        "how long in-flight requests may finish on SIGTERM",
+    ),
+    setting(
+        "STORAGE_TIMEOUT_SECONDS",
+        "10",
+        "deadline of every object-storage call",
+    ),
+    setting(
+        "MAX_BODY_BYTES",
+        "1048576",
+        "JSON body limit (413 above it)",
+    ),
+    setting(
+        "CORS_ALLOWED_ORIGINS",
+        "",
+        "comma-separated origins, or *; unset sends no CORS headers",
+    ),
+    setting("LOG_FORMAT", "text", "text or json (one object per line)"),
+    setting("RUST_LOG", "info,sqlx=warn,…", "the log filter"),
+    setting(
+        "CATALOG_WRITES",
+        "staff",
+        "staff: movie writes need a moderator or admin; open: anyone",
+    ),
+    setting(
+        "CATALOG_CACHE_TTL_SECONDS",
+        "2",
+        "reuse of rendered movie pages; 0 disables",
+    ),
+    setting(
+        "SECRET_KEY_ACCESS",
+        "generated into DATA_DIR/secrets",
+        "JWT secret of access tokens (32+ bytes)",
+    ),
+    setting(
+        "SECRET_KEY_REFRESH",
+        "generated into DATA_DIR/secrets",
+        "JWT secret of refresh tokens (32+ bytes)",
+    ),
+    setting("JWT_SIGNING_ALGORITHM", "HS256", "HS256, HS384 or HS512"),
+    setting("LOGIN_TIME_DAYS", "7", "refresh-token lifetime"),
+    setting(
+        "LOGIN_RATE_LIMIT",
+        "10",
+        "failed logins per address and e-mail per window; 0 disables all login limits",
+    ),
+    setting(
+        "LOGIN_RATE_WINDOW_SECONDS",
+        "900",
+        "window of the login limits",
+    ),
+    setting(
+        "LOGIN_ADDRESS_RATE_LIMIT",
+        "100",
+        "failed logins per address per window; 0 disables",
+    ),
+    setting(
+        "LOGIN_SLOWDOWN_MAX_MS",
+        "3000",
+        "longest delay of a login at a much-failed e-mail",
+    ),
+    setting(
+        "ACCOUNT_ADDRESS_RATE_LIMIT",
+        "300",
+        "registrations, resends, reset requests per address per window",
+    ),
+    setting("ACCOUNT_EMAIL_RATE_LIMIT", "5", "the same per e-mail"),
+    setting("ACCOUNT_RATE_WINDOW_SECONDS", "900", "their window"),
+    setting(
+        "TRUSTED_PROXIES",
+        "",
+        "CIDRs whose X-Forwarded-For/Forwarded name the client",
+    ),
+    setting(
+        "EMAIL_HOST",
+        "",
+        "SMTP server; unset: e-mails are logged, not sent",
+    ),
+    setting("EMAIL_PORT", "25", "SMTP port"),
+    setting("EMAIL_HOST_USER", "", "sender address and AUTH user"),
+    setting("EMAIL_HOST_PASSWORD", "", "AUTH password"),
+    setting("EMAIL_USE_TLS", "false", "true requires STARTTLS"),
+    setting(
+        "EMAIL_TEMPLATES_DIR",
+        "",
+        "files here replace the built-in e-mail templates",
+    ),
+    setting(
+        "EMAIL_LOG_LINKS",
+        "false",
+        "development: log whole e-mail links, tokens included",
+    ),
+    setting(
+        "BACKGROUND_JOBS",
+        "true",
+        "false: leave the mail worker and clean-ups to another process",
+    ),
+    setting(
+        "MINIO_HOST",
+        "",
+        "S3 endpoint host; setting it stores avatars in S3",
+    ),
+    setting("MINIO_PORT", "9000", "S3 endpoint port"),
+    setting(
+        "MINIO_ROOT_USER",
+        "",
+        "S3 access key (required with MINIO_HOST)",
+    ),
+    setting(
+        "MINIO_ROOT_PASSWORD",
+        "",
+        "S3 secret key (required with MINIO_HOST)",
+    ),
+    setting("MINIO_STORAGE", "theater-storage", "S3 bucket"),
+    setting(
+        "MINIO_PUBLIC_URL",
+        "http://{MINIO_HOST}:{MINIO_PORT}/{MINIO_STORAGE}",
+        "prefix of avatar URLs",
+    ),
+];
+
+/// The settings block of `theater --help`: each variable with its current value's source.
+pub fn settings_help() -> String {
+    use std::fmt::Write;
+    let width = SETTINGS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let mut out = String::from(
+        "Settings (environment variables, or a .env file in the working directory; README has the details):\n",
+    );
+    for s in SETTINGS {
+        let default = if s.default.is_empty() {
+            String::new()
+        } else {
+            format!(" [default: {}]", s.default)
+        };
+        let _ = writeln!(out, "  {:width$}  {}{default}", s.name, s.help);
+    }
+    out
 }
 
 struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
@@ -592,6 +853,86 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    /// The names `from_lookup` asks for, with `vars` set (some are read only when others are set).
+    fn names_read(vars: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        let _ = Config::from_lookup(|k| {
+            asked.borrow_mut().insert(k.to_owned());
+            map.get(k).map(|v| (*v).to_owned())
+        });
+        asked.into_inner()
+    }
+
+    #[test]
+    fn help_lists_every_setting_read_and_readme_documents_each() {
+        let mut read = names_read(&[]);
+        read.extend(names_read(&[
+            ("POSTGRES_HOST", "db"),
+            ("EMAIL_HOST", "smtp"),
+            ("MINIO_HOST", "s3"),
+            ("MINIO_ROOT_USER", "u"),
+            ("MINIO_ROOT_PASSWORD", "p"),
+        ]));
+        read.extend(names_read(&[
+            ("POSTGRES_HOST", "db"),
+            ("POSTGRES_DB_PORT", "1"),
+        ]));
+        // Read by the log subscriber (tracing's EnvFilter), not by `Config`.
+        read.insert("RUST_LOG".to_owned());
+        let listed: std::collections::BTreeSet<String> =
+            SETTINGS.iter().map(|s| s.name.to_owned()).collect();
+        assert_eq!(read, listed, "SETTINGS and Config::from_lookup disagree");
+        assert_eq!(listed.len(), SETTINGS.len(), "a setting is listed twice");
+
+        let readme = include_str!("../README.md");
+        for s in SETTINGS {
+            assert!(
+                readme.contains(&format!("`{}`", s.name)),
+                "README lacks {}",
+                s.name
+            );
+        }
+        let help = settings_help();
+        assert!(help.contains("CATALOG_WRITES"));
+        assert!(help.contains("[default: staff]"));
+    }
+
+    #[test]
+    fn debug_output_names_no_secret() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://app:db-Passw0rd@db/theater"),
+            ("EMAIL_HOST", "smtp"),
+            ("EMAIL_HOST_PASSWORD", "smtp-Passw0rd"),
+            ("MINIO_HOST", "s3"),
+            ("MINIO_ROOT_USER", "u"),
+            ("MINIO_ROOT_PASSWORD", "s3-Passw0rd"),
+            (
+                "SECRET_KEY_ACCESS",
+                "access-0123456789abcdef0123456789abcdef",
+            ),
+            (
+                "SECRET_KEY_REFRESH",
+                "refresh-0123456789abcdef0123456789abcdef",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{c:?}");
+        for secret in [
+            "db-Passw0rd",
+            "smtp-Passw0rd",
+            "s3-Passw0rd",
+            "0123456789abcdef",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(
+            printed.contains("postgres://app:****@db/theater"),
+            "{printed}"
+        );
+        assert_eq!(&*c.database_url, "postgres://app:db-Passw0rd@db/theater");
     }
 
     #[test]

@@ -3,7 +3,10 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
@@ -107,10 +110,6 @@ pub async fn migration_state(db: &DatabaseConnection) -> MigrationState {
     }
 }
 
-pub fn is_sqlite(db: &DatabaseConnection) -> bool {
-    db.get_database_backend() == DbBackend::Sqlite
-}
-
 /// Creates the SQLite file's directory and the file itself, both private (see `files`).
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
@@ -141,6 +140,47 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// A write transaction: every transaction that writes starts here. SQLite's is `BEGIN IMMEDIATE`: it
+/// takes the write lock (waiting up to the busy timeout) before the first read, so concurrent writers
+/// queue instead of failing with `SQLITE_BUSY` when a reader upgrades to a writer. PostgreSQL's is a
+/// plain `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// SQL text with its bound values, for the queries written by hand: `$n` placeholders, which
+/// PostgreSQL and SQLite both read.
+#[derive(Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    /// Binds a value and returns its placeholder.
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    pub fn statement(self, db: &impl ConnectionTrait) -> Statement {
+        Statement::from_sql_and_values(db.get_database_backend(), self.text, self.values)
+    }
+}
+
+/// One statement with `$n` placeholders and its values, for `db`'s backend.
+pub fn statement(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Statement {
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
 #[cfg(test)]

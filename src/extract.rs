@@ -35,6 +35,34 @@ impl<S: Send + Sync, T: FromFields> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// An `application/x-www-form-urlencoded` body read into `T`, each field a string (a repeated key
+/// keeps its last value, as for query strings). Only the OAuth2 password grant of the login uses it.
+#[derive(Debug)]
+pub struct FormBody<T>(pub T);
+
+impl<S: Send + Sync, T: FromFields> FromRequest<S> for FormBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| Error::detail(rejection.status(), rejection.body_text()))?;
+        let fields: Map<String, Value> = url::form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        Fields::new("body", fields).read().map(FormBody)
+    }
+}
+
+/// Whether a request's body is declared as an HTML form (`application/x-www-form-urlencoded`).
+pub fn is_urlencoded_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.essence_str() == mime::APPLICATION_WWW_FORM_URLENCODED.essence_str())
+}
+
 /// FastAPI's reading of a body: no body is a missing body; a non-JSON content type leaves the raw
 /// text, which then fails as "not an object"; malformed JSON is `json_invalid` at its byte offset.
 fn parse_body(bytes: &[u8], is_json: bool) -> Result<Value, Error> {

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     db::{MigrationState, PROBE_TIMEOUT},
-    startup::AppState,
+    state::AppState,
 };
 
 #[derive(Debug, Serialize, ToSchema)]

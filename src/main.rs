@@ -6,7 +6,6 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
 use sea_orm_migration::{MigrationStatus, MigratorTrait};
 use theater::{
     cli::{Cli, Command, MigrateAction, ServeArgs},
@@ -24,7 +23,7 @@ async fn main() -> ExitCode {
         eprintln!("theater: cannot read .env: {e}");
         return ExitCode::FAILURE;
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

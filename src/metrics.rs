@@ -11,9 +11,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Latency buckets in seconds: fine-grained below 10 ms, where a healthy Theater answers.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -87,14 +87,13 @@ pub async fn render(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections").set(f64::from(max));
-    match outbox_count(&state.db, "sent_at IS NULL AND failed_at IS NULL").await {
-        Ok(n) => metrics::gauge!("email_outbox_pending").set(n as f64),
+    match crate::mail::outbox::backlog(&state.db).await {
+        Ok((pending, failed)) => {
+            metrics::gauge!("email_outbox_pending").set(pending as f64);
+            // Refused for good: never retried, so someone has to look.
+            metrics::gauge!("email_outbox_failed").set(failed as f64);
+        }
         Err(e) => tracing::warn!(error = %e, "cannot read the e-mail outbox backlog"),
-    }
-    // Messages the server refused for good: they are never retried, so someone has to look.
-    match outbox_count(&state.db, "failed_at IS NOT NULL").await {
-        Ok(n) => metrics::gauge!("email_outbox_failed").set(n as f64),
-        Err(e) => tracing::warn!(error = %e, "cannot count failed e-mail"),
     }
     let mut response = (StatusCode::OK, handle().render()).into_response();
     response.headers_mut().insert(
@@ -116,18 +115,4 @@ fn pool_usage(db: &DatabaseConnection, max: u32) -> (u32, usize, u32) {
         }
         _ => (0, 0, max),
     }
-}
-
-/// Rows of the outbox matching `condition` (a constant of this module, never input).
-async fn outbox_count(db: &DatabaseConnection, condition: &str) -> Result<i64, sea_orm::DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM email_outbox WHERE {condition}"),
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
 }

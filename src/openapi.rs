@@ -28,8 +28,12 @@ pub struct ApiDoc;
 
 struct BearerAuth;
 
+/// Where the OAuth2 password flow gets its token: the login, which also reads that form.
+pub const TOKEN_URL: &str = "/api/v1/accounts/login/";
+
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -39,6 +43,15 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // The same access token, obtained by the client itself: Swagger UI's Authorize dialog asks
+        // for e-mail and password and signs in, so nobody copies tokens by hand.
+        components.add_security_scheme(
+            "password",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(TOKEN_URL, Scopes::new()))],
+                "Sign in with your e-mail (as `username`) and password.",
+            )),
         );
     }
 }
@@ -123,6 +136,10 @@ fn complete_operations(doc: &mut serde_json::Value) {
             let secured = op["security"]
                 .as_array()
                 .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            if secured && let Some(security) = op["security"].as_array_mut() {
+                // Either scheme: a pasted token, or one the password flow obtained.
+                security.push(json!({"password": []}));
+            }
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -293,8 +310,9 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
         .unwrap_or(today);
     let birth = format!("^(?=19|[2-9][0-9]){}$", at_most_pattern(&adult.to_string()));
 
-    let rules: [(&str, &str, Value); 18] = [
+    let rules: [(&str, &str, Value); 19] = [
         ("Credentials", "password", password()),
+        ("PasswordGrant", "password", password()),
         ("PasswordResetComplete", "password", password()),
         ("PasswordChange", "new_password", password()),
         ("NewMovie", "date", json!({"pattern": release})),
@@ -400,8 +418,9 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
 }
 
 /// The schemas of request bodies (their strings get [`NO_NUL`]).
-const REQUEST_SCHEMAS: [&str; 10] = [
+const REQUEST_SCHEMAS: [&str; 11] = [
     "Credentials",
+    "PasswordGrant",
     "ActivationRequest",
     "EmailRequest",
     "PasswordResetComplete",
@@ -470,6 +489,51 @@ fn refuse_nul(schema: &mut serde_json::Value) {
     {
         object.insert("pattern".into(), Value::String(NO_NUL.into()));
     }
+}
+
+/// ReDoc, the reading view of the same document, at `/redoc`. The page and its script are served
+/// from the binary (`assets/redoc/`, ReDoc 2.5.4 from npm, MIT; `scripts/vendor-redoc.sh` renews
+/// it), so the docs work offline like Swagger UI's vendored files. Written here rather than with
+/// utoipa-redoc, which embeds the document into the page once: ours is completed per request (see
+/// [`document`]) and ReDoc reads it from `/openapi.json` like Swagger UI does.
+pub fn redoc_router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+    use axum::{
+        http::header,
+        response::{Html, IntoResponse},
+        routing::get,
+    };
+    const PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Theater API — ReDoc</title>
+<style>body { margin: 0; padding: 0; }</style>
+</head>
+<body>
+<div id="redoc"></div>
+<script src="/redoc/redoc.standalone.js"></script>
+<script>Redoc.init("/openapi.json", { hideDownloadButton: false, expandResponses: "200,201" }, document.getElementById("redoc"));</script>
+</body>
+</html>
+"#;
+    const SCRIPT: &[u8] = include_bytes!("../assets/redoc/redoc.standalone.js");
+    axum::Router::new()
+        .route("/redoc", get(|| async { Html(PAGE) }))
+        .route(
+            "/redoc/redoc.standalone.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        // Versioned with the binary; a day is short enough for an upgrade.
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    SCRIPT,
+                )
+                    .into_response()
+            }),
+        )
 }
 
 #[cfg(test)]

@@ -1,17 +1,16 @@
 //! Building and running the HTTP application. `main` only reads configuration and calls
 //! [`Application::build`]; tests build the same application on port 0 with their own state.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, time::Duration};
 
 use anyhow::Context;
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, FromRef, Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, Uri},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tokio::net::TcpListener;
 use tower::{Layer, ServiceBuilder};
 use tower_http::{
@@ -26,68 +25,17 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{
-    accounts::AccountLimits, auth::Tokens, client_ip::TrustedProxies, config::Config,
-    error::ErrorBody, mail::Mail, movies::cache::CatalogCache, openapi::ApiDoc,
-    revocation::Revocations, storage::Storage,
-};
-
-/// What every handler gets.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: DatabaseConnection,
-    pub tokens: Arc<Tokens>,
-    pub storage: Storage,
-    /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
-    pub mail: Arc<Mail>,
-    /// Rate limits of login, registration and the account e-mails (state in the database).
-    pub account_limits: Arc<AccountLimits>,
-    /// Recent access-token revocations, kept current by a poll (see `revocation`).
-    pub revocations: Arc<Revocations>,
-    /// Rendered movie details and list pages (see `movies::cache`).
-    pub catalog_cache: Arc<CatalogCache>,
-    /// What `/ready` knows beyond its checks (the draining flag).
-    pub readiness: Arc<crate::health::ReadinessState>,
-}
-
-impl AppState {
-    /// Connects to the database, applies pending migrations and prepares the token keys.
-    pub async fn init(config: Config) -> anyhow::Result<Self> {
-        let db = crate::db::connect(&config.database_url, config.database_max_connections).await?;
-        crate::db::migrate(&db).await?;
-        Self::with_db(config, db)
-    }
-
-    /// State over an existing, migrated connection (tests, CLI commands).
-    pub fn with_db(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
-        let storage = Storage::from_config(&config)?;
-        let mail = Mail::from_config(&config)?;
-        let account_limits = AccountLimits::from_config(&config);
-        let revocations = Revocations::new(config.jwt.access_lifetime);
-        let catalog_cache = CatalogCache::new(config.catalog_cache_ttl);
-        Ok(Self {
-            config: Arc::new(config),
-            db,
-            tokens: Arc::new(tokens),
-            storage,
-            mail: Arc::new(mail),
-            account_limits: Arc::new(account_limits),
-            revocations: Arc::new(revocations),
-            catalog_cache: Arc::new(catalog_cache),
-            readiness: Arc::default(),
-        })
-    }
-}
+use crate::state::AppState;
+use crate::{client_ip::TrustedProxies, config::Config, error::ErrorBody, openapi::ApiDoc};
 
 /// The API routes with their OpenAPI document.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let _ = state;
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1/theater", crate::movies::router())
+        // Accounts, profiles, the catalog: the order of the document's tags and of a first visit.
         .nest("/api/v1/accounts", crate::accounts::router())
         .nest("/api/v1/profiles", crate::profiles::router())
+        .nest("/api/v1/theater", crate::movies::router())
         .merge(crate::health::router())
         .split_for_parts()
 }
@@ -118,7 +66,14 @@ pub fn router(state: AppState) -> Router {
                 async move { Json(doc) }
             }),
         )
-        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::from("/openapi.json")))
+        .merge(
+            SwaggerUi::new("/docs").config(
+                utoipa_swagger_ui::Config::from("/openapi.json")
+                    // A token from the Authorize dialog survives a reload of the page.
+                    .persist_authorization(true),
+            ),
+        )
+        .merge(crate::openapi::redoc_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -367,10 +322,13 @@ impl Application {
         }
         let address = self.listener.local_addr()?;
         tracing::info!(%address, "listening");
-        let movies = crate::entities::movie::Entity::find()
-            .count(&self.state.db)
-            .await
-            .ok();
+        let movies = crate::movies::store::count_movies(
+            &self.state.db,
+            &crate::movies::schema::Filters::default(),
+        )
+        .await
+        .ok()
+        .and_then(|n| u64::try_from(n).ok());
         tracing::info!("{}", summary(&self.state, address, movies));
         crate::server::serve(
             self.listener,

@@ -100,7 +100,7 @@ impl Storage {
                     .with_virtual_hosted_style_request(false)
                     .with_bucket_name(&s3.bucket)
                     .with_access_key_id(&s3.access_key)
-                    .with_secret_access_key(&s3.secret_key)
+                    .with_secret_access_key(secrecy::ExposeSecret::expose_secret(&s3.secret_key))
                     // Signatures need a region; MinIO accepts the AWS default.
                     .with_region("us-east-1")
                     .with_client_options(

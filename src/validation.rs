@@ -19,7 +19,9 @@ use crate::error::{Error, FieldError};
 pub struct Invalid {
     pub kind: Cow<'static, str>,
     pub msg: String,
-    pub ctx: Option<Value>,
+    /// Boxed: a `Value` object is an `IndexMap` (insertion order kept), and every parse result
+    /// carries this type in its `Err`, so it stays small.
+    pub ctx: Option<Box<Value>>,
     /// Location inside the value (array index, nested field), appended to the field's own location.
     pub sub_loc: Vec<Value>,
 }
@@ -39,13 +41,13 @@ impl Invalid {
         Self {
             kind: "value_error".into(),
             msg: format!("Value error, {msg}"),
-            ctx: Some(json!({ "error": {} })),
+            ctx: Some(Box::new(json!({ "error": {} }))),
             sub_loc: Vec::new(),
         }
     }
 
     pub fn with_ctx(mut self, ctx: Value) -> Self {
-        self.ctx = Some(ctx);
+        self.ctx = Some(Box::new(ctx));
         self
     }
 
@@ -74,7 +76,7 @@ impl Invalid {
             loc,
             msg: self.msg,
             input: input.clone(),
-            ctx: self.ctx,
+            ctx: self.ctx.map(|ctx| *ctx),
         }
     }
 }
@@ -84,6 +86,10 @@ impl Invalid {
 pub trait FromInput: Sized {
     fn from_input(value: &Value) -> Result<Self, Invalid>;
 }
+
+/// `#[derive(FromFields)]` writes the reading from the struct (see `theater-macros`); a type with a
+/// rule across fields implements the trait by hand.
+pub use theater_macros::FromFields;
 
 /// A request type read field by field (see the module comment).
 pub trait FromFields: Sized {
@@ -391,20 +397,15 @@ pub fn bounded_f64(value: &Value, min: Option<i32>, max: Option<i32>) -> Result<
 mod tests {
     use super::*;
 
+    #[derive(FromFields)]
     struct Login {
         email: String,
         age: i64,
-    }
-
-    impl FromFields for Login {
-        fn from_fields(f: &mut Fields) -> Option<Self> {
-            let email = f.required("email");
-            let age = f.required("age");
-            Some(Self {
-                email: email?,
-                age: age?,
-            })
-        }
+        nickname: Option<String>,
+        #[field(default = 10)]
+        per_page: i64,
+        #[field(rename = "type")]
+        kind: Option<String>,
     }
 
     fn read(v: Value) -> Result<Login, Error> {
@@ -428,6 +429,39 @@ mod tests {
     fn valid_input_parses_in_lax_mode() {
         let login = read(json!({"email": "a@b.c", "age": "42"})).unwrap();
         assert_eq!((login.email.as_str(), login.age), ("a@b.c", 42));
+        // The derive: `Option` is optional, `default` fills an absent field, `rename` reads another key.
+        assert_eq!(
+            (login.nickname, login.per_page, login.kind),
+            (None, 10, None)
+        );
+        let login =
+            read(json!({"email": "a@b.c", "age": 1, "nickname": "n", "per_page": 3, "type": "t"}))
+                .unwrap();
+        assert_eq!(
+            (
+                login.nickname.as_deref(),
+                login.per_page,
+                login.kind.as_deref()
+            ),
+            (Some("n"), 3, Some("t"))
+        );
+        // Every field is read, in declaration order, before the build stops.
+        let Err(Error::Validation(errors)) =
+            read(json!({"age": "x", "nickname": 5, "per_page": "y", "type": 1}))
+        else {
+            panic!("expected a validation error")
+        };
+        let locs: Vec<&Value> = errors.iter().map(|e| &e.loc[1]).collect();
+        assert_eq!(
+            locs,
+            [
+                &json!("email"),
+                &json!("age"),
+                &json!("nickname"),
+                &json!("per_page"),
+                &json!("type")
+            ]
+        );
     }
 
     #[test]

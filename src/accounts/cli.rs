@@ -12,7 +12,7 @@ use crate::{
     cli::UsersCommand,
     config::Config,
     error::Error,
-    startup::AppState,
+    mail::Mail,
     validation::{FromInput, Invalid},
 };
 
@@ -45,15 +45,16 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
             let (Ok(email), Ok(password), Ok(group)) = (email, password, group) else {
                 return Err(anyhow!(problems.join("\n")));
             };
-            let state = AppState::init(config).await?;
-            let user = match service::create_user(&state, &email, &password, group, active).await {
-                Ok(user) => user,
-                Err(e) if if_missing && e.status() == axum::http::StatusCode::CONFLICT => {
-                    println!("user <{email}> exists; nothing changed");
-                    return Ok(());
-                }
-                Err(e) => return Err(message(e)),
-            };
+            let (db, mail) = database_and_mail(&config).await?;
+            let user =
+                match service::create_user(&db, &mail, &email, &password, group, active).await {
+                    Ok(user) => user,
+                    Err(e) if if_missing && e.status() == axum::http::StatusCode::CONFLICT => {
+                        println!("user <{email}> exists; nothing changed");
+                        return Ok(());
+                    }
+                    Err(e) => return Err(message(e)),
+                };
             let status = if active {
                 "active"
             } else {
@@ -75,14 +76,28 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
                     return Err(anyhow!(problems.join("\n")));
                 }
             };
-            let state = AppState::init(config).await?;
-            service::set_group(&state, &email, group)
+            let db = database(&config).await?;
+            service::set_group(&db, &email, group)
                 .await
                 .map_err(message)?;
             println!("user <{email}> is now in group {group}");
             Ok(())
         }
     }
+}
+
+/// The migrated database, and nothing else: these commands sign no tokens, store no avatars and send
+/// nothing themselves, so they neither read nor generate the token secrets (no warnings about them).
+async fn database(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = crate::db::connect(&config.database_url, 1).await?;
+    crate::db::migrate(&db).await?;
+    Ok(db)
+}
+
+/// The database and the mail outbox (an inactive user's activation e-mail is queued there; the
+/// running service sends it).
+async fn database_and_mail(config: &Config) -> anyhow::Result<(sea_orm::DatabaseConnection, Mail)> {
+    Ok((database(config).await?, Mail::from_config(config)?))
 }
 
 /// The password from the terminal (asked twice, not echoed) or, when standard input is not a

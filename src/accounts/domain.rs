@@ -203,8 +203,8 @@ mod tests {
             "value is not a valid email address: An email address must have an @-sign."
         );
         assert_eq!(
-            e.ctx,
-            Some(json!({"reason": "An email address must have an @-sign."}))
+            e.ctx.as_deref(),
+            Some(&json!({"reason": "An email address must have an @-sign."}))
         );
         assert_eq!(
             Email::from_input(&json!(null)).unwrap_err().kind,

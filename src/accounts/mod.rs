@@ -19,7 +19,7 @@ pub use self::{
     limiter::AccountLimits,
 };
 pub use crate::client_ip::ClientIp;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     routes::router()

@@ -1,7 +1,11 @@
 //! The JSON endpoints under `/api/v1/accounts/`: request and response types, and thin handlers over
 //! [`super::service`].
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::{FromRequest, State},
+    http::StatusCode,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -14,9 +18,9 @@ use crate::{
     auth::Authenticated,
     client_ip::ClientIp,
     error::{Error, ErrorBody, ValidationErrorBody},
-    extract::JsonBody,
-    startup::AppState,
-    validation::{Fields, FromFields},
+    extract::{FormBody, JsonBody, is_urlencoded_form},
+    state::AppState,
+    validation::{FromFields, FromInput, Invalid},
 };
 
 pub const ACTIVATED: &str = "User account activated successfully.";
@@ -30,19 +34,20 @@ pub const ACTIVATION_RESENT: &str =
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        // In the order a person meets them; the OpenAPI document (and so Swagger UI) keeps it.
         .routes(routes!(register))
         .routes(routes!(activate))
         .routes(routes!(resend_activation))
-        .routes(routes!(request_password_reset))
-        .routes(routes!(complete_password_reset))
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(change_password))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(complete_password_reset))
 }
 
 /// `{email, password}`: the register and login bodies.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct Credentials {
     #[schema(value_type = String, format = Email, example = "user@example.com")]
     pub email: Email,
@@ -51,53 +56,69 @@ pub struct Credentials {
     pub password: Password,
 }
 
-impl FromFields for Credentials {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        let email = f.required("email");
-        let password = f.required("password");
-        Some(Self {
-            email: email?,
-            password: password?,
-        })
+/// The OAuth2 password grant (RFC 6749 §4.3) as a form: what Swagger UI's Authorize dialog and
+/// OAuth2 client libraries send to the login. `username` is the e-mail; the rules are the login's.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct PasswordGrant {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub username: Email,
+    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    pub password: Password,
+    /// `password` when sent (OAuth2 clients send it; the login has no other grant).
+    #[schema(value_type = Option<String>, pattern = "^password$")]
+    pub grant_type: Option<GrantType>,
+}
+
+/// The only grant the login knows.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantType;
+
+impl FromInput for GrantType {
+    fn from_input(value: &serde_json::Value) -> Result<Self, Invalid> {
+        match crate::validation::text(value)? {
+            "password" => Ok(Self),
+            _ => Err(Invalid::value_error("grant_type must be 'password'.")),
+        }
+    }
+}
+
+/// The login's body: JSON `{email, password}` (the contract), or a [`PasswordGrant`] form when the
+/// request says `application/x-www-form-urlencoded`. Anything else is read as JSON, as before.
+pub struct LoginBody(pub Credentials);
+
+impl<S: Send + Sync> FromRequest<S> for LoginBody {
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Error> {
+        if is_urlencoded_form(req.headers()) {
+            let FormBody(grant) = FormBody::<PasswordGrant>::from_request(req, state).await?;
+            return Ok(Self(Credentials {
+                email: grant.username,
+                password: grant.password,
+            }));
+        }
+        let JsonBody(credentials) = JsonBody::<Credentials>::from_request(req, state).await?;
+        Ok(Self(credentials))
     }
 }
 
 /// `{email, token}`.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct ActivationRequest {
     #[schema(value_type = String, format = Email, example = "user@example.com")]
     pub email: Email,
     pub token: String,
 }
 
-impl FromFields for ActivationRequest {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        let email = f.required("email");
-        let token = f.required("token");
-        Some(Self {
-            email: email?,
-            token: token?,
-        })
-    }
-}
-
 /// `{email}`.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct EmailRequest {
     #[schema(value_type = String, format = Email, example = "user@example.com")]
     pub email: Email,
 }
 
-impl FromFields for EmailRequest {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        Some(Self {
-            email: f.required("email")?,
-        })
-    }
-}
-
 /// `{email, password, token}`.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordResetComplete {
     #[schema(value_type = String, format = Email, example = "user@example.com")]
     pub email: Email,
@@ -106,50 +127,18 @@ pub struct PasswordResetComplete {
     pub token: String,
 }
 
-impl FromFields for PasswordResetComplete {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        let email = f.required("email");
-        let password = f.required("password");
-        let token = f.required("token");
-        Some(Self {
-            email: email?,
-            password: password?,
-            token: token?,
-        })
-    }
-}
-
 /// `{refresh_token}`.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct RefreshTokenRequest {
     pub refresh_token: String,
 }
 
-impl FromFields for RefreshTokenRequest {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        Some(Self {
-            refresh_token: f.required("refresh_token")?,
-        })
-    }
-}
-
 /// `{old_password, new_password}`.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordChange {
     pub old_password: String,
     #[schema(value_type = String, format = Password, example = "N3w#Password")]
     pub new_password: Password,
-}
-
-impl FromFields for PasswordChange {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        let old_password = f.required("old_password");
-        let new_password = f.required("new_password");
-        Some(Self {
-            old_password: old_password?,
-            new_password: new_password?,
-        })
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -307,7 +296,13 @@ async fn complete_password_reset(
     post,
     path = "/login/",
     tag = "accounts",
-    request_body = Credentials,
+    request_body(
+        description = "JSON `{email, password}`, or the OAuth2 password grant as a form (`username` is the e-mail)",
+        content(
+            (Credentials = "application/json"),
+            (PasswordGrant = "application/x-www-form-urlencoded"),
+        ),
+    ),
     responses(
         (status = 201, description = "Signed in", body = LoginResponse),
         (status = 401, description = "`Invalid email or password.`", body = ErrorBody),
@@ -321,7 +316,7 @@ async fn complete_password_reset(
 async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    JsonBody(body): JsonBody<Credentials>,
+    LoginBody(body): LoginBody,
 ) -> Result<(StatusCode, Json<LoginResponse>), Error> {
     let tokens = service::login(&state, &body.email, &body.password, client).await?;
     Ok((

@@ -2,16 +2,14 @@
 //! the HTML pages and the operator commands all call these, so each rule exists once.
 //!
 //! Every change that owes an e-mail writes it to the outbox in the same transaction. Transactions
-//! start with a write: SQLite then takes its write lock first (waiting its busy timeout if needed)
-//! instead of failing when a read snapshot turns out stale at the first write.
+//! that write begin with `db::begin_write` (SQLite's write lock first).
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use rand::{Rng, distributions::Alphanumeric};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
     sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement},
 };
 
@@ -22,14 +20,15 @@ use super::{
 };
 use crate::{
     auth::Group,
+    db::begin_write,
     entities::{activation_token, password_reset_token, refresh_token, user, user_group},
     error::{
         Error, INTERNAL_ERROR, ResultExt, TOO_MANY_LOGINS, TOO_MANY_REQUESTS, is_unique_violation,
     },
-    mail::Notice,
+    mail::{Mail, Notice},
     rate_limit::now_ms,
     revocation::{self, Revoked},
-    startup::AppState,
+    state::AppState,
 };
 
 pub const REGISTER_ERROR: &str = "An error occurred during user creation.";
@@ -44,11 +43,7 @@ fn one_time_token_lifetime() -> TimeDelta {
 /// A one-time token for a link: 48 random alphanumerics (about 285 bits), within the 64-character
 /// column.
 fn random_token() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(48)
-        .map(char::from)
-        .collect()
+    crate::random::alphanumeric(48)
 }
 
 pub async fn find_user_by_email(
@@ -83,7 +78,7 @@ pub async fn register(
     client: Option<IpAddr>,
 ) -> Result<user::Model, Error> {
     limit(state, Request::Register, email, client, REGISTER_ERROR).await?;
-    create_user(state, email, password, Group::User, false).await
+    create_user(&state.db, &state.mail, email, password, Group::User, false).await
 }
 
 /// Counts one limited request; 429 (or the endpoint's 500) when refused.
@@ -101,29 +96,29 @@ async fn limit(
         .map_err(|e| e.into_error(TOO_MANY_REQUESTS, internal))
 }
 
-/// Creates a user; an inactive one also gets an activation token and e-mail.
+/// Creates a user; an inactive one also gets an activation token and e-mail. Takes only the database
+/// and the mail outbox, so `theater users create` needs no token secrets.
 pub async fn create_user(
-    state: &AppState,
+    db: &DatabaseConnection,
+    mail: &Mail,
     email: &Email,
     password: &Password,
     group: Group,
     active: bool,
 ) -> Result<user::Model, Error> {
-    if find_user_by_email(&state.db, email)
+    if find_user_by_email(db, email)
         .await
         .or_internal(REGISTER_ERROR)?
         .is_some()
     {
         return Err(conflict(email));
     }
-    let group_id = group_id(&state.db, group)
-        .await
-        .or_internal(REGISTER_ERROR)?;
+    let group_id = group_id(db, group).await.or_internal(REGISTER_ERROR)?;
     let hashed_password = password::hash(password.expose())
         .await
         .or_internal(REGISTER_ERROR)?;
 
-    let txn = state.db.begin().await.or_internal(REGISTER_ERROR)?;
+    let txn = begin_write(db).await.or_internal(REGISTER_ERROR)?;
     let now = Utc::now();
     let user = user::ActiveModel {
         email: Set(email.as_str().to_owned()),
@@ -148,15 +143,13 @@ pub async fn create_user(
         let token = insert_activation_token(&txn, user.id, now)
             .await
             .or_internal(REGISTER_ERROR)?;
-        state
-            .mail
-            .enqueue(&txn, &user.email, Notice::Activation { token: &token })
+        mail.enqueue(&txn, &user.email, Notice::Activation { token: &token })
             .await
             .or_internal(REGISTER_ERROR)?;
     }
     txn.commit().await.or_internal(REGISTER_ERROR)?;
     if !active {
-        state.mail.wake_worker();
+        mail.wake_worker();
     }
     Ok(user)
 }
@@ -201,7 +194,7 @@ pub async fn activate(state: &AppState, email: &Email, token: &str) -> Result<()
         return Err(Error::bad_request("User account is already active."));
     }
 
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     // Deleting first both starts with a write and settles a race: of two activations with the same
     // token, only the one that deleted it goes on.
     let deleted = activation_token::Entity::delete_by_id(record.id)
@@ -337,7 +330,7 @@ async fn mail_by_address(
         .column(user::Column::Id);
     eligible_users(&mut new_token);
 
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         // A commit that wrote rows waits for its WAL flush (milliseconds); one that wrote none does
         // not, which would tell the two apart again. Not waiting risks losing this token and e-mail
@@ -407,7 +400,7 @@ pub async fn complete_password_reset(
         .await
         .or_internal(RESET_ERROR)?;
 
-    let txn = state.db.begin().await.or_internal(RESET_ERROR)?;
+    let txn = begin_write(&state.db).await.or_internal(RESET_ERROR)?;
     let deleted = password_reset_token::Entity::delete_by_id(record.id)
         .exec(&txn)
         .await
@@ -555,7 +548,7 @@ fn issue_access(
 /// `/refresh/`; a stolen access token of this session cannot outlive the logout.
 pub async fn logout(state: &AppState, token: &str) -> Result<(), Error> {
     let (user_id, record) = stored_refresh_token(state, token).await?;
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     refresh_token::Entity::delete_by_id(record.id)
         .exec(&txn)
         .await?;
@@ -596,7 +589,7 @@ pub async fn change_password(
     let hashed_password = password::hash(new_password.expose())
         .await
         .or_internal(INTERNAL_ERROR)?;
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let revoked = set_password(&txn, user.id, hashed_password).await?;
     state
         .mail
@@ -610,13 +603,13 @@ pub async fn change_password(
 }
 
 /// Moves a user to another group (`theater users set-group`).
-pub async fn set_group(state: &AppState, email: &Email, group: Group) -> Result<(), Error> {
-    let group_id = group_id(&state.db, group).await?;
+pub async fn set_group(db: &DatabaseConnection, email: &Email, group: Group) -> Result<(), Error> {
+    let group_id = group_id(db, group).await?;
     let updated = user::Entity::update_many()
         .col_expr(user::Column::GroupId, Expr::value(group_id))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Email.eq(email.as_str()))
-        .exec(&state.db)
+        .exec(db)
         .await?;
     if updated.rows_affected == 0 {
         return Err(Error::not_found(format!("No user with the email {email}.")));

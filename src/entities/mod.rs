@@ -1,16 +1,9 @@
-//! SeaORM entities: one file per table of the contract's schema (see `crate::migration`).
-//! Shared by the domain modules; business rules live in the domains, not here.
+//! SeaORM entities of the accounts, profiles and outbox tables (see `crate::migration`), shared by
+//! the domain modules; business rules live in the domains, not here. The catalog's tables have no
+//! entities: `movies::store` reads and writes them with benchmarked SQL of its own.
 
 pub mod activation_token;
-pub mod actor;
-pub mod actor_movie;
-pub mod country;
 pub mod email_outbox;
-pub mod genre;
-pub mod language;
-pub mod movie;
-pub mod movie_genre;
-pub mod movie_language;
 pub mod password_reset_token;
 pub mod refresh_token;
 pub mod user;

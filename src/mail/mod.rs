@@ -24,6 +24,16 @@ use crate::config::Config;
 /// The sender when `EMAIL_HOST_USER` is not an address.
 const FALLBACK_FROM: &str = "theater@localhost";
 
+/// Where each e-mail's link points, below `APP_BASE_URL`: the HTML pages (`pages`) serve these paths.
+pub mod links {
+    /// The activation form (`?email=…&token=…`).
+    pub const ACTIVATE_PATH: &str = "/accounts/activate";
+    /// The new-password form (`?email=…&token=…`).
+    pub const RESET_PASSWORD_PATH: &str = "/accounts/reset-password";
+    /// The sign-in page, linked from the "done" e-mails.
+    pub const LOGIN_PATH: &str = "/accounts/login";
+}
+
 /// An e-mail a change owes, with what its link needs.
 #[derive(Clone, Copy, Debug)]
 pub enum Notice<'a> {
@@ -166,7 +176,7 @@ impl Mail {
 
     /// The absolute link of an e-mail: a page a person can use in a browser.
     fn link(&self, recipient: &str, notice: Notice<'_>) -> String {
-        use crate::pages::{ACTIVATE_PATH, LOGIN_PATH, RESET_PASSWORD_PATH};
+        use links::{ACTIVATE_PATH, LOGIN_PATH, RESET_PASSWORD_PATH};
         let with_token = |path: &str, token: &str| {
             let query = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("email", recipient)

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    Iterable, QueryFilter, QueryOrder, QuerySelect, Set,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query},
 };
 use tokio_util::sync::CancellationToken;
@@ -258,6 +258,20 @@ async fn next_due(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbEr
         .into_tuple()
         .one(db)
         .await
+}
+
+/// The messages waiting to be sent and those refused for good (the `/metrics` gauges).
+pub async fn backlog(db: &DatabaseConnection) -> Result<(u64, u64), DbErr> {
+    let pending = Entity::find()
+        .filter(Column::SentAt.is_null())
+        .filter(Column::FailedAt.is_null())
+        .count(db)
+        .await?;
+    let failed = Entity::find()
+        .filter(Column::FailedAt.is_not_null())
+        .count(db)
+        .await?;
+    Ok((pending, failed))
 }
 
 /// Deletes messages sent before `before` (the outbox is not an archive).

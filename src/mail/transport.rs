@@ -208,7 +208,11 @@ impl Smtp {
             starttls: config.use_tls,
             credentials: match (&config.user, &config.password) {
                 (Some(user), Some(password)) => {
-                    Some(Credentials::new(user.clone(), password.clone()))
+                    use secrecy::ExposeSecret;
+                    Some(Credentials::new(
+                        user.clone(),
+                        password.expose_secret().to_owned(),
+                    ))
                 }
                 _ => None,
             },

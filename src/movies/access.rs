@@ -9,7 +9,7 @@ use crate::{
     auth::{Authenticated, find_account},
     config::CatalogWrites,
     error::{Error, INTERNAL_ERROR, ResultExt},
-    startup::AppState,
+    state::AppState,
 };
 
 pub const NOT_ACTIVE: &str = "User not found or not active.";

@@ -523,7 +523,7 @@ mod tests {
         assert!(MovieName::parse("é".repeat(255)).is_ok());
         let e = MovieName::parse("a".repeat(256)).unwrap_err();
         assert_eq!(e.msg, "String should have at most 255 characters");
-        assert_eq!(e.ctx, Some(json!({"max_length": 255})));
+        assert_eq!(e.ctx.as_deref(), Some(&json!({"max_length": 255})));
         assert_eq!(LookupName::parse("sci-fi").unwrap().as_str(), "Sci-Fi");
         assert!(LookupName::parse(&"a".repeat(256)).is_err());
         // Expanding characters: 128 × "ß" title-cases to "Ss" + 127 × "ß" (fits); 200 × "İ"

@@ -20,7 +20,7 @@ pub mod text;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

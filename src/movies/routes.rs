@@ -13,7 +13,7 @@ use url::form_urlencoded;
 use crate::{
     error::{Error, ErrorBody, INTERNAL_ERROR, ResultExt, ValidationErrorBody},
     extract::{JsonBody, PathParams, QueryParams},
-    startup::AppState,
+    state::AppState,
 };
 
 use super::{

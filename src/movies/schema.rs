@@ -209,21 +209,13 @@ pub struct ListParams {
 }
 
 /// `{movie_id}`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, FromFields)]
 pub struct MoviePath {
     pub movie_id: MovieId,
 }
 
-impl FromFields for MoviePath {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        Some(Self {
-            movie_id: f.required("movie_id")?,
-        })
-    }
-}
-
 /// `POST /movies/` body.
-#[derive(Debug, Clone, ToSchema)]
+#[derive(Debug, Clone, ToSchema, FromFields)]
 pub struct NewMovie {
     #[schema(value_type = String, max_length = 255, example = "Creed III")]
     pub name: MovieName,
@@ -253,35 +245,6 @@ pub struct NewMovie {
     /// Language names (at most 1000, each at most 255 characters); stored title-cased.
     #[schema(value_type = Vec<String>, example = json!(["English"]))]
     pub languages: Vec<LookupName>,
-}
-
-impl FromFields for NewMovie {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        let name = f.required("name");
-        let date = f.required("date");
-        let score = f.required("score");
-        let overview = f.required("overview");
-        let status = f.required("status");
-        let budget = f.required("budget");
-        let revenue = f.required("revenue");
-        let country = f.required("country");
-        let genres = f.required("genres");
-        let actors = f.required("actors");
-        let languages = f.required("languages");
-        Some(Self {
-            name: name?,
-            date: date?,
-            score: score?,
-            overview: overview?,
-            status: status?,
-            budget: budget?,
-            revenue: revenue?,
-            country: country?,
-            genres: genres?,
-            actors: actors?,
-            languages: languages?,
-        })
-    }
 }
 
 /// `PATCH /movies/{movie_id}/` body: any subset of the movie's own fields.

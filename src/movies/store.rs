@@ -6,11 +6,13 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult, Value,
 };
 
-use crate::error::is_integrity_error;
+use crate::{
+    db::{Sql, begin_write, statement},
+    error::is_integrity_error,
+};
 
 use super::{
     domain::{CountryCode, LookupName},
@@ -18,44 +20,6 @@ use super::{
         Country, Filters, ListQuery, MovieDetail, MovieListItem, MovieUpdate, Named, NewMovie,
     },
 };
-
-/// SQL text with its bound values.
-#[derive(Debug, Default)]
-struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    /// Binds a value and returns its placeholder.
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
-    }
-
-    fn statement(self, db: &impl ConnectionTrait) -> Statement {
-        Statement::from_sql_and_values(db.get_database_backend(), self.text, self.values)
-    }
-}
-
-fn statement(
-    db: &impl ConnectionTrait,
-    sql: &str,
-    values: impl IntoIterator<Item = Value>,
-) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-/// A write transaction. SQLite's is `BEGIN IMMEDIATE`: it takes the write lock (waiting up to the busy
-/// timeout) before reading, so concurrent creates queue instead of failing with `SQLITE_BUSY` when a
-/// reader upgrades to a writer.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
 
 /// How many movies match the filters.
 pub async fn count_movies(db: &impl ConnectionTrait, filters: &Filters) -> Result<i64, DbErr> {

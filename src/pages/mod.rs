@@ -28,13 +28,12 @@ use crate::{
         service,
     },
     error::Error,
-    startup::AppState,
+    state::AppState,
     validation::{Fields, FromFields},
 };
 
-pub const ACTIVATE_PATH: &str = "/accounts/activate";
-pub const RESET_PASSWORD_PATH: &str = "/accounts/reset-password";
-pub const LOGIN_PATH: &str = "/accounts/login";
+// The pages e-mail links open: their paths are the mail's (the links are part of each e-mail).
+pub use crate::mail::links::{ACTIVATE_PATH, LOGIN_PATH, RESET_PASSWORD_PATH};
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -80,11 +80,6 @@ impl RawForm {
         }
         form
     }
-
-    pub fn with_file(mut self, file: FilePart) -> Self {
-        self.file = Some(file);
-        self
-    }
 }
 
 /// A request type read from a [`RawForm`], collecting every failure.
@@ -229,7 +224,7 @@ impl FormFields {
             loc: location,
             msg: invalid.msg,
             input,
-            ctx: invalid.ctx,
+            ctx: invalid.ctx.map(|ctx| *ctx),
         });
     }
 

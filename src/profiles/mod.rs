@@ -30,9 +30,9 @@ use crate::{
     entities::user_profile,
     error::{Error, ErrorBody, ValidationErrorBody},
     extract::PathParams,
-    startup::AppState,
+    state::AppState,
     storage::Storage,
-    validation::{Fields, FromFields},
+    validation::FromFields,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -45,17 +45,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `{user_id}` in the path.
-#[derive(Debug)]
+#[derive(Debug, FromFields)]
 pub struct UserPath {
     pub user_id: i64,
-}
-
-impl FromFields for UserPath {
-    fn from_fields(f: &mut Fields) -> Option<Self> {
-        Some(Self {
-            user_id: f.required("user_id")?,
-        })
-    }
 }
 
 impl FromForm for NewProfile {
@@ -162,7 +154,8 @@ pub struct ProfileUpdateForm {
     date_of_birth: Option<NaiveDate>,
     info: Option<String>,
     /// Replaces the avatar (the old image is deleted).
-    #[schema(value_type = Option<String>, format = Binary)]
+    // A plain binary string, not nullable: Swagger UI shows a file picker only for that.
+    #[schema(value_type = String, format = Binary, required = false)]
     avatar: Option<Vec<u8>>,
 }
 

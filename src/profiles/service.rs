@@ -28,7 +28,6 @@ use std::future::Future;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
-    TransactionTrait,
 };
 
 use super::domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo};
@@ -228,7 +227,7 @@ impl RowWrite {
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self { txn: None });
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT pg_advisory_xact_lock($1, $2)",

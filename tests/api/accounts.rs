@@ -452,7 +452,7 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
             statements.lock().unwrap().push(info.statement.sql.clone())
         });
     }
-    let state = theater::startup::AppState {
+    let state = theater::state::AppState {
         db,
         ..app.state.clone()
     };
@@ -915,6 +915,73 @@ async fn login_rejects_bad_credentials_and_inactive_accounts(backend: Backend) {
     );
 }
 
+/// The OAuth2 password grant, as Swagger UI's Authorize dialog sends it: a form with `username`.
+async fn login_takes_the_oauth2_password_grant_as_a_form(backend: Backend) {
+    let app = spawn_mail_app(backend).await;
+    let id = app.active_user("form@example.com").await;
+    let form = |body: &str| {
+        app.client
+            .post(app.url(LOGIN))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+    };
+    let grant = format!(
+        "grant_type=password&username=Form%40example.com&password={}&scope=&client_id=",
+        PASSWORD.replace('#', "%23")
+    );
+    let (status, body) = json(form(&grant).await.unwrap()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(app.state.tokens.decode_access(access).unwrap().user_id, id);
+    // The token opens what a pasted one does.
+    let me = app
+        .client
+        .get(app.url(&format!("/api/v1/profiles/users/{id}/profile/")))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(me.status(), 401);
+
+    // The login's rules and texts, at the form's field names.
+    let (status, body) = json(
+        form("username=form%40example.com&password=Wr0ng%23Pass")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, detail(&body)), (401, "Invalid email or password."));
+    let (status, body) = json(form("password=x").await.unwrap()).await;
+    assert_eq!(status, 422);
+    let locs: Vec<&Value> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["loc"])
+        .collect();
+    assert!(locs.contains(&&json!(["body", "username"])), "{body}");
+    assert!(locs.contains(&&json!(["body", "password"])), "{body}");
+    let (status, body) = json(
+        form(&grant.replace("grant_type=password", "grant_type=client_credentials"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["detail"][0]["loc"],
+        json!(["body", "grant_type"]),
+        "{body}"
+    );
+    // A password never comes back in a 422, from a form either.
+    let (_, body) = json(form("username=nope&password=Secret%231Pass").await.unwrap()).await;
+    assert!(!body.to_string().contains("Secret#1Pass"), "{body}");
+    // JSON stays the contract's body.
+    assert_eq!(app.login("form@example.com", PASSWORD).await.status(), 201);
+}
+
 async fn login_reports_a_database_failure_as_500(backend: Backend) {
     let app = spawn_mail_app(backend).await;
     app.db.clone().close().await.unwrap();
@@ -1191,6 +1258,40 @@ async fn openapi_lists_every_account_endpoint(backend: Backend) {
     }
     assert!(doc["paths"][LOGIN]["post"]["responses"]["429"].is_object());
     assert!(doc["paths"][PASSWORD_CHANGE]["post"]["security"].is_array());
+
+    // In the order a person uses them (Swagger UI keeps the document's order).
+    let paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let at = |p: &str| paths.iter().position(|x| *x == p).unwrap();
+    assert!(at(REGISTER) < at(ACTIVATE), "{paths:?}");
+    assert!(at(ACTIVATE) < at(LOGIN), "{paths:?}");
+    assert!(at(LOGIN) < at(REFRESH), "{paths:?}");
+    assert!(at(LOGIN) < at(PASSWORD_CHANGE), "{paths:?}");
+    assert!(at(PASSWORD_CHANGE) < at(RESET_REQUEST), "{paths:?}");
+    assert!(at(RESET_REQUEST) < at(RESET_COMPLETE), "{paths:?}");
+    assert!(
+        at(RESET_COMPLETE) < at("/api/v1/theater/movies/"),
+        "{paths:?}"
+    );
+    assert_eq!(paths[0], REGISTER, "{paths:?}");
+
+    // Authorize signs in with the password flow at the login, which takes that form.
+    let flow = &doc["components"]["securitySchemes"]["password"];
+    assert_eq!(flow["type"], "oauth2", "{flow}");
+    assert_eq!(flow["flows"]["password"]["tokenUrl"], LOGIN, "{flow}");
+    assert!(
+        doc["paths"][LOGIN]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+            .is_object()
+    );
+    let security = doc["paths"][PASSWORD_CHANGE]["post"]["security"]
+        .as_array()
+        .unwrap();
+    assert!(security.contains(&json!({"password": []})), "{security:?}");
+    assert!(security.contains(&json!({"bearer": []})), "{security:?}");
 }
 
 // ---------------------------------------------------------------- the outbox
@@ -1591,6 +1692,7 @@ db_tests!(
     login_returns_tokens_and_stores_the_refresh_token,
     login_rejects_bad_credentials_and_inactive_accounts,
     login_reports_a_database_failure_as_500,
+    login_takes_the_oauth2_password_grant_as_a_form,
     login_attempts_are_rate_limited,
     refresh_issues_an_access_token,
     refresh_rejects_bad_tokens,

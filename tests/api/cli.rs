@@ -75,6 +75,9 @@ fn users_create_reads_the_password_from_stdin_and_can_be_idempotent() {
         out.contains("<admin@example.com> in group admin (active)"),
         "{out}"
     );
+    // It signs no tokens: no secret is generated and none is warned about.
+    assert!(!err.contains("SECRET_KEY"), "{err}");
+    assert!(!dir.path().join("data/secrets").exists());
 
     // Again: a conflict, with the API's text…
     let (code, _, err) = run(&mut create(&[]), "Str0ng#Pass\n");

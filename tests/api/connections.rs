@@ -157,7 +157,7 @@ db_tests!(
 /// An application whose shutdown the test triggers.
 struct Stoppable {
     addr: String,
-    state: theater::startup::AppState,
+    state: theater::state::AppState,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     _dir: tempfile::TempDir,
@@ -166,7 +166,7 @@ struct Stoppable {
 async fn spawn_stoppable(
     backend: Backend,
     env_changes: impl FnOnce(&mut HashMap<String, String>),
-    adjust: impl FnOnce(&mut theater::startup::AppState),
+    adjust: impl FnOnce(&mut theater::state::AppState),
 ) -> Stoppable {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -175,7 +175,7 @@ async fn spawn_stoppable(
     env_changes(&mut env);
     let config = theater::config::Config::from_lookup(|k| env.get(k).cloned()).unwrap();
     let db = test_database(&backend, dir.path()).await;
-    let mut state = theater::startup::AppState::with_db(config, db).unwrap();
+    let mut state = theater::state::AppState::with_db(config, db).unwrap();
     adjust(&mut state);
     let app = theater::startup::Application::with_listener(state.clone(), listener).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

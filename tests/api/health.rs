@@ -39,6 +39,38 @@ async fn docs_and_openapi_are_served(backend: Backend) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/health"].is_object());
     assert!(doc["paths"]["/ready"]["get"]["responses"]["503"].is_object());
+    // Swagger UI shows a file picker for a plain binary string only (a nullable one is a text box).
+    let form = &doc["components"]["schemas"]["ProfileUpdateForm"];
+    assert_eq!(
+        form["properties"]["avatar"],
+        json!({"type": "string", "format": "binary", "description": form["properties"]["avatar"]["description"]}),
+        "{form}"
+    );
+    assert!(
+        !form["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("avatar"))),
+        "{form}"
+    );
+
+    // ReDoc, from the binary (no CDN), reading the same document.
+    let redoc = app.get("/redoc").await;
+    assert_eq!(redoc.status(), 200);
+    let page = redoc.text().await.unwrap();
+    assert!(
+        page.contains("/openapi.json") && page.contains("/redoc/redoc.standalone.js"),
+        "{page}"
+    );
+    assert!(!page.contains("https://"), "{page}");
+    let script = app.get("/redoc/redoc.standalone.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.bytes().await.unwrap().len() > 100_000);
 }
 
 async fn health_gives_up_on_a_database_that_does_not_answer(backend: Backend) {

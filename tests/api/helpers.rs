@@ -4,11 +4,7 @@
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use theater::{
-    auth::Group,
-    config::Config,
-    startup::{AppState, Application},
-};
+use theater::{auth::Group, config::Config, startup::Application, state::AppState};
 
 /// The database a test runs against.
 #[derive(Clone, Debug)]
@@ -121,7 +117,8 @@ pub async fn spawn_app_with_state(
     config.database_url = match &backend {
         Backend::Sqlite => format!("sqlite://{}/theater.db", data_dir.path().display()),
         Backend::Postgres(url) => url.clone(),
-    };
+    }
+    .into();
     let mut state = AppState::with_db(config, db.clone()).expect("application state");
     adjust(&mut state);
     let app = Application::with_listener(state.clone(), listener).expect("application");

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::{parse::MovieRow, progress::Progress};
-use crate::movies::store::begin_write;
+use crate::db::begin_write;
 
 /// Rows per statement. SQLite allows 32,766 bound values: movies bind 8 values each, links 2, lookups 1.
 const MOVIE_CHUNK: usize = 2_000;
