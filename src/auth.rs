@@ -24,6 +24,9 @@ use crate::{
     revocation::{REVOKED, Revocations},
 };
 
+/// 401 for a valid token whose user is gone or deactivated (profiles, catalog writes, password change).
+pub const USER_NOT_ACTIVE: &str = "User not found or not active.";
+
 /// The contract's claims. Refresh tokens also carry a random `jti` so two logins in the same second
 /// get distinct tokens (the `refresh_tokens.token` column is unique); decoders ignore it.
 ///

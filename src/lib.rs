@@ -20,7 +20,6 @@ pub mod metrics;
 pub mod migration;
 pub mod movies;
 pub mod openapi;
-pub mod pages;
 pub mod profiles;
 pub mod random;
 pub mod rate_limit;

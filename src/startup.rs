@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
         );
     }
     let mut app = api
-        .merge(crate::pages::router())
+        .merge(crate::accounts::pages::router())
         .layer(middleware::from_fn(crate::metrics::track))
         .route("/metrics", axum::routing::get(crate::metrics::render))
         // Served by our own handler: the document is completed for today on each request (see

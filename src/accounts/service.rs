@@ -572,7 +572,7 @@ pub async fn change_password(
         .one(&state.db)
         .await?
         .filter(|u| u.is_active)
-        .ok_or_else(|| Error::unauthorized("User not found or not active."))?;
+        .ok_or_else(|| Error::unauthorized(crate::auth::USER_NOT_ACTIVE))?;
     let attempt = state
         .account_limits
         .begin_password_attempt(&state.db, &user.email, client)

@@ -24,7 +24,8 @@ use crate::config::Config;
 /// The sender when `EMAIL_HOST_USER` is not an address.
 const FALLBACK_FROM: &str = "theater@localhost";
 
-/// Where each e-mail's link points, below `APP_BASE_URL`: the HTML pages (`pages`) serve these paths.
+/// Where each e-mail's link points, below `APP_BASE_URL`: the HTML pages (`accounts::pages`) serve
+/// these paths.
 pub mod links {
     /// The activation form (`?email=…&token=…`).
     pub const ACTIVATE_PATH: &str = "/accounts/activate";

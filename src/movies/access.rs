@@ -12,7 +12,6 @@ use crate::{
     state::AppState,
 };
 
-pub const NOT_ACTIVE: &str = "User not found or not active.";
 pub const NOT_STAFF: &str = "You don't have permission to modify the catalog.";
 
 /// Extracted before the path and the body, so authentication is answered before validation (the
@@ -34,7 +33,7 @@ impl FromRequestParts<AppState> for CatalogWriter {
         match account {
             Some(account) if account.is_active && account.group.is_staff() => Ok(Self),
             Some(account) if account.is_active => Err(Error::forbidden(NOT_STAFF)),
-            _ => Err(Error::unauthorized(NOT_ACTIVE)),
+            _ => Err(Error::unauthorized(crate::auth::USER_NOT_ACTIVE)),
         }
     }
 }

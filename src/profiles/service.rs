@@ -32,14 +32,13 @@ use sea_orm::{
 
 use super::domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo};
 use crate::{
-    auth::{Group, find_account},
+    auth::{Group, USER_NOT_ACTIVE, find_account},
     entities::user_profile,
     error::{Error, INTERNAL_ERROR, ResultExt, is_unique_violation},
     storage::Storage,
 };
 
 pub const FORBIDDEN: &str = "You don't have permission to edit this profile.";
-pub const USER_NOT_ACTIVE: &str = "User not found or not active.";
 pub const ALREADY_EXISTS: &str = "User already has a profile.";
 pub const UPLOAD_FAILED: &str = "Failed to upload avatar. Please try again later.";
 pub const NOT_FOUND: &str = "Profile not found.";

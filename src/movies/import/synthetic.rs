@@ -8,448 +8,52 @@ use std::{collections::HashSet, io::Write};
 use rand::{Rng, SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
-const GENRES: [&str; 19] = [
-    "Action",
-    "Adventure",
-    "Animation",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Family",
-    "Fantasy",
-    "History",
-    "Horror",
-    "Music",
-    "Mystery",
-    "Romance",
-    "Science Fiction",
-    "TV Movie",
-    "Thriller",
-    "War",
-    "Western",
-];
+/// The generator's word lists, read from `synthetic_words.txt` (compiled in): data, not code.
+struct Words {
+    genres: Vec<&'static str>,
+    languages: Vec<&'static str>,
+    countries: Vec<&'static str>,
+    first_names: Vec<&'static str>,
+    last_names: Vec<&'static str>,
+    adjectives: Vec<&'static str>,
+    nouns: Vec<&'static str>,
+    places: Vec<&'static str>,
+}
 
-const LANGUAGES: [&str; 40] = [
-    "English",
-    "Spanish",
-    "Castilian",
-    "French",
-    "German",
-    "Japanese",
-    "Korean",
-    "Italian",
-    "Portuguese",
-    "Chinese",
-    "Cantonese",
-    "Hindi",
-    "Russian",
-    "Swedish",
-    "Norwegian",
-    "Danish",
-    "Finnish",
-    "Dutch",
-    "Polish",
-    "Turkish",
-    "Thai",
-    "Indonesian",
-    "Tagalog",
-    "Arabic",
-    "Persian",
-    "Hebrew",
-    "Greek",
-    "Czech",
-    "Hungarian",
-    "Romanian",
-    "Ukrainian",
-    "Tamil",
-    "Telugu",
-    "Malayalam",
-    "Bengali",
-    "Vietnamese",
-    "Icelandic",
-    "Catalan",
-    "Basque",
-    "Galician",
-];
+fn words() -> &'static Words {
+    static WORDS: std::sync::LazyLock<Words> =
+        std::sync::LazyLock::new(|| Words::parse(include_str!("synthetic_words.txt")));
+    &WORDS
+}
 
-/// Alpha-2 codes; `XK` (Kosovo) is in common use but not in ISO 3166, so its name stays unknown.
-const COUNTRIES: [&str; 50] = [
-    "US", "AU", "GB", "FR", "DE", "JP", "KR", "IT", "ES", "MX", "BR", "AR", "CL", "CO", "CA", "IN",
-    "CN", "HK", "TW", "RU", "SE", "NO", "DK", "FI", "NL", "BE", "PL", "TR", "TH", "ID", "PH", "IR",
-    "IL", "GR", "CZ", "HU", "RO", "UA", "IE", "NZ", "ZA", "NG", "EG", "AT", "CH", "PT", "IS", "PE",
-    "UY", "XK",
-];
-
-const FIRST_NAMES: [&str; 120] = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Christopher",
-    "Lisa",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Betty",
-    "Anthony",
-    "Sandra",
-    "Mark",
-    "Margaret",
-    "Donald",
-    "Ashley",
-    "Steven",
-    "Kimberly",
-    "Andrew",
-    "Emily",
-    "Paul",
-    "Donna",
-    "Joshua",
-    "Michelle",
-    "Kenneth",
-    "Carol",
-    "Kevin",
-    "Amanda",
-    "Brian",
-    "Melissa",
-    "George",
-    "Deborah",
-    "Timothy",
-    "Stephanie",
-    "Ronald",
-    "Rebecca",
-    "Jason",
-    "Sharon",
-    "Edward",
-    "Laura",
-    "Jeffrey",
-    "Cynthia",
-    "Ryan",
-    "Amy",
-    "Jacob",
-    "Kathleen",
-    "Gary",
-    "Angela",
-    "Nicholas",
-    "Shirley",
-    "Eric",
-    "Brenda",
-    "Jonathan",
-    "Emma",
-    "Stephen",
-    "Anna",
-    "Larry",
-    "Pamela",
-    "Justin",
-    "Nicole",
-    "Scott",
-    "Samantha",
-    "Brandon",
-    "Katherine",
-    "Benjamin",
-    "Christine",
-    "Samuel",
-    "Helen",
-    "Gregory",
-    "Debra",
-    "Alexander",
-    "Rachel",
-    "Patrick",
-    "Carolyn",
-    "Frank",
-    "Janet",
-    "Raymond",
-    "Maria",
-    "Jack",
-    "Olivia",
-    "Dennis",
-    "Heather",
-    "Jerry",
-    "Diane",
-    "Tyler",
-    "Julie",
-    "Aaron",
-    "Joyce",
-    "José",
-    "Zoë",
-    "Henrik",
-    "Ingrid",
-    "Hiroshi",
-    "Yuki",
-    "Mateo",
-    "Lucía",
-    "François",
-    "Amélie",
-    "Jörg",
-    "Søren",
-    "Priya",
-    "Arjun",
-    "Olumide",
-    "Chen",
-];
-
-const LAST_NAMES: [&str; 125] = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-    "Nelson",
-    "Baker",
-    "Hall",
-    "Rivera",
-    "Campbell",
-    "Mitchell",
-    "Carter",
-    "Roberts",
-    "Gomez",
-    "Phillips",
-    "Evans",
-    "Turner",
-    "Diaz",
-    "Parker",
-    "Cruz",
-    "Edwards",
-    "Collins",
-    "Reyes",
-    "Stewart",
-    "Morris",
-    "Morales",
-    "Murphy",
-    "Cook",
-    "Rogers",
-    "Gutierrez",
-    "Ortiz",
-    "Morgan",
-    "Cooper",
-    "Peterson",
-    "Bailey",
-    "Reed",
-    "Kelly",
-    "Howard",
-    "Ramos",
-    "Kim",
-    "Cox",
-    "Ward",
-    "Richardson",
-    "Watson",
-    "Brooks",
-    "Chavez",
-    "Wood",
-    "James",
-    "Bennett",
-    "Gray",
-    "Mendoza",
-    "Ruiz",
-    "Hughes",
-    "Price",
-    "Alvarez",
-    "Castillo",
-    "Sanders",
-    "Patel",
-    "Myers",
-    "Long",
-    "Ross",
-    "Foster",
-    "Jimenez",
-    "O'Brien",
-    "McKenzie",
-    "Nakamura",
-    "Tanaka",
-    "Yamamoto",
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Dubois",
-    "Lefèvre",
-    "Rossi",
-    "Bianchi",
-    "Kowalski",
-    "Nowak",
-    "Hansen",
-    "Johansson",
-    "Larsen",
-    "Novák",
-    "Horváth",
-    "Popescu",
-    "Papadopoulos",
-    "Yılmaz",
-    "Okafor",
-    "Zhang",
-];
-
-const ADJECTIVES: [&str; 40] = [
-    "Silent",
-    "Last",
-    "Broken",
-    "Hidden",
-    "Golden",
-    "Dark",
-    "Lost",
-    "Eternal",
-    "Crimson",
-    "Frozen",
-    "Burning",
-    "Final",
-    "Wild",
-    "Secret",
-    "Forgotten",
-    "Endless",
-    "Savage",
-    "Quiet",
-    "Shattered",
-    "Hollow",
-    "Midnight",
-    "Electric",
-    "Fallen",
-    "Rising",
-    "Distant",
-    "Bitter",
-    "Sacred",
-    "Iron",
-    "Velvet",
-    "Paper",
-    "Glass",
-    "Wicked",
-    "Lonely",
-    "Restless",
-    "Brave",
-    "Little",
-    "Great",
-    "Strange",
-    "Perfect",
-    "Invisible",
-];
-
-const NOUNS: [&str; 50] = [
-    "Kingdom",
-    "River",
-    "Storm",
-    "Heart",
-    "City",
-    "Road",
-    "Shadow",
-    "Empire",
-    "Garden",
-    "Island",
-    "Promise",
-    "Witness",
-    "Mountain",
-    "Ocean",
-    "Legacy",
-    "Hunter",
-    "Dream",
-    "Border",
-    "Signal",
-    "Frontier",
-    "Machine",
-    "Prophecy",
-    "Harvest",
-    "Winter",
-    "Summer",
-    "Horizon",
-    "Fortress",
-    "Voyage",
-    "Mirror",
-    "Station",
-    "Circus",
-    "Orchard",
-    "Lighthouse",
-    "Desert",
-    "Forest",
-    "Highway",
-    "Symphony",
-    "Conspiracy",
-    "Reckoning",
-    "Inheritance",
-    "Experiment",
-    "Exile",
-    "Carnival",
-    "Labyrinth",
-    "Detective",
-    "Stranger",
-    "Daughter",
-    "Soldier",
-    "Pilot",
-    "Thief",
-];
-
-const PLACES: [&str; 20] = [
-    "Paris",
-    "Tokyo",
-    "the North",
-    "Nowhere",
-    "Avalon",
-    "Babylon",
-    "the Sea",
-    "Mars",
-    "Berlin",
-    "Rio",
-    "the Valley",
-    "Kyoto",
-    "Marrakesh",
-    "Oslo",
-    "the Moon",
-    "Lagos",
-    "Havana",
-    "Cairo",
-    "Seoul",
-    "Dublin",
-];
+impl Words {
+    /// `[section]` headers, one entry per line; `#` lines and blank lines are skipped. The file is
+    /// part of the binary, so a malformed one is a build mistake that the unit tests catch.
+    fn parse(text: &'static str) -> Self {
+        let mut sections: std::collections::HashMap<&str, Vec<&'static str>> = Default::default();
+        let mut current = "";
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                Some(name) => current = name,
+                None => sections.entry(current).or_default().push(line),
+            }
+        }
+        let mut take = |name: &str| sections.remove(name).unwrap_or_default();
+        Self {
+            genres: take("genres"),
+            languages: take("languages"),
+            countries: take("countries"),
+            first_names: take("first_names"),
+            last_names: take("last_names"),
+            adjectives: take("adjectives"),
+            nouns: take("nouns"),
+            places: take("places"),
+        }
+    }
+}
 
 const ROMAN: [&str; 8] = ["II", "III", "IV", "V", "VI", "VII", "VIII", "IX"];
 
@@ -490,12 +94,12 @@ pub fn write_synthetic_csv(n: usize, seed: u64, out: impl Write) -> csv::Result<
         }
         keys.insert((name.clone(), date.clone()));
 
-        let genres = pick_distinct(&mut rng, &GENRES, 1, 4);
-        let languages = pick_distinct(&mut rng, &LANGUAGES[..20], 1, 2);
+        let genres = pick_distinct(&mut rng, &words().genres, 1, 4);
+        let languages = pick_distinct(&mut rng, &words().languages[..20], 1, 2);
         let mut crew: Vec<String> = (0..rng.gen_range(2..=8)).map(|_| actor(&mut rng)).collect();
         crew.sort();
         crew.dedup();
-        let country = COUNTRIES[skewed(&mut rng, COUNTRIES.len())];
+        let country = words().countries[skewed(&mut rng, words().countries.len())];
         let status = match rng.gen_range(0..100) {
             0..=89 => "Released",
             90..=94 => "Post Production",
@@ -539,27 +143,33 @@ fn random_date(rng: &mut ChaCha8Rng) -> String {
 }
 
 fn title(rng: &mut ChaCha8Rng) -> String {
-    let adjective = ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())];
-    let noun = NOUNS[rng.gen_range(0..NOUNS.len())];
+    let adjective = words().adjectives[rng.gen_range(0..words().adjectives.len())];
+    let noun = words().nouns[rng.gen_range(0..words().nouns.len())];
     match rng.gen_range(0..6) {
         0 => format!("The {adjective} {noun}"),
         1 => format!("{adjective} {noun}"),
-        2 => format!("The {noun} of {}", PLACES[rng.gen_range(0..PLACES.len())]),
+        2 => format!(
+            "The {noun} of {}",
+            words().places[rng.gen_range(0..words().places.len())]
+        ),
         3 => format!(
             "{}'s {noun}",
-            FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())]
+            words().first_names[rng.gen_range(0..words().first_names.len())]
         ),
         4 => format!(
             "{adjective} {noun}: {}",
-            NOUNS[rng.gen_range(0..NOUNS.len())]
+            words().nouns[rng.gen_range(0..words().nouns.len())]
         ),
-        _ => format!("A {noun} in {}", PLACES[rng.gen_range(0..PLACES.len())]),
+        _ => format!(
+            "A {noun} in {}",
+            words().places[rng.gen_range(0..words().places.len())]
+        ),
     }
 }
 
 fn actor(rng: &mut ChaCha8Rng) -> String {
-    let first = FIRST_NAMES[skewed(rng, FIRST_NAMES.len())];
-    let last = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
+    let first = words().first_names[skewed(rng, words().first_names.len())];
+    let last = words().last_names[rng.gen_range(0..words().last_names.len())];
     format!("{first} {last}")
 }
 
@@ -575,9 +185,9 @@ fn pick_distinct<'a>(
 
 fn overview(rng: &mut ChaCha8Rng, name: &str, crew: &[String]) -> String {
     let hero = crew.first().map_or("A stranger", String::as_str);
-    let place = PLACES[rng.gen_range(0..PLACES.len())];
-    let noun = NOUNS[rng.gen_range(0..NOUNS.len())].to_lowercase();
-    let adjective = ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())].to_lowercase();
+    let place = words().places[rng.gen_range(0..words().places.len())];
+    let noun = words().nouns[rng.gen_range(0..words().nouns.len())].to_lowercase();
+    let adjective = words().adjectives[rng.gen_range(0..words().adjectives.len())].to_lowercase();
     match rng.gen_range(0..3) {
         0 => format!(
             "When a {adjective} {noun} appears in {place}, {hero} must choose between duty and family."
@@ -598,10 +208,45 @@ mod tests {
     use super::*;
     use crate::movies::import::parse::{Dialect, parse_csv};
 
+    /// BLAKE2s-256 of `theater seed --synthetic 3000 --seed 7 FILE`, taken before the words moved to
+    /// `synthetic_words.txt`.
+    const GOLDEN_3000_SEED_7: &str =
+        "9502e513ef7d0e22d725796bc551d9d5760b95409364351a6af1b4cec343b052";
+
     fn csv(n: usize, seed: u64) -> Vec<u8> {
         let mut out = Vec::new();
         write_synthetic_csv(n, seed, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn the_word_file_has_every_list_without_repeats() {
+        let w = words();
+        let lists = [
+            ("genres", &w.genres, 19),
+            ("languages", &w.languages, 40),
+            ("countries", &w.countries, 50),
+            ("first_names", &w.first_names, 120),
+            ("last_names", &w.last_names, 125),
+            ("adjectives", &w.adjectives, 40),
+            ("nouns", &w.nouns, 50),
+            ("places", &w.places, 20),
+        ];
+        for (name, list, len) in lists {
+            assert_eq!(list.len(), len, "{name}");
+            let distinct: HashSet<&&str> = list.iter().collect();
+            assert_eq!(distinct.len(), len, "{name} repeats a word");
+        }
+    }
+
+    /// The same catalog as when the words were constants in this file: a change to the word file
+    /// changes every synthetic catalog (and the benchmarks' data), so it must be deliberate.
+    #[test]
+    fn the_catalog_is_unchanged_byte_for_byte() {
+        use blake2::{Blake2s256, Digest};
+        let digest = Blake2s256::digest(csv(3_000, 7));
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, GOLDEN_3000_SEED_7);
     }
 
     #[test]
@@ -622,7 +267,7 @@ mod tests {
         let genres: HashSet<&String> = parsed.rows.iter().flat_map(|r| &r.genres).collect();
         let countries: HashSet<&str> = parsed.rows.iter().map(|r| r.country.as_str()).collect();
         let actors: HashSet<&String> = parsed.rows.iter().flat_map(|r| &r.actors).collect();
-        assert_eq!(genres.len(), GENRES.len());
+        assert_eq!(genres.len(), words().genres.len());
         assert!(countries.len() > 30, "{}", countries.len());
         assert!(actors.len() > 3_000, "{}", actors.len());
     }

@@ -21,12 +21,12 @@ use serde::Serialize;
 use serde_json::Map;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::{
+    ClientIp,
+    routes::{ActivationRequest, Credentials, PasswordResetComplete},
+    service,
+};
 use crate::{
-    accounts::{
-        ClientIp,
-        routes::{ActivationRequest, Credentials, PasswordResetComplete},
-        service,
-    },
     error::Error,
     state::AppState,
     validation::{Fields, FromFields},
