@@ -11,7 +11,7 @@ use jsonwebtoken::Algorithm;
 pub use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::client_ip::TrustedProxies;
+use crate::http::client_ip::TrustedProxies;
 
 /// The database URL. `Debug` masks its password (a `{config:?}` in a log must not print it); the
 /// URL itself is reached through `Deref`, as a `&str`.

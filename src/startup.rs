@@ -6,17 +6,14 @@ use std::{future::Future, time::Duration};
 use anyhow::Context;
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Request, State},
-    http::{HeaderName, HeaderValue, StatusCode, Uri},
-    middleware::{self, Next},
-    response::{IntoResponse, Response},
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderName, HeaderValue},
 };
 use tokio::net::TcpListener;
 use tower::{Layer, ServiceBuilder};
 use tower_http::{
     LatencyUnit,
     catch_panic::CatchPanicLayer,
-    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
@@ -25,8 +22,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::state::AppState;
-use crate::{client_ip::TrustedProxies, config::Config, error::ErrorBody, openapi::ApiDoc};
+use crate::{
+    config::Config,
+    http::{middleware, openapi::ApiDoc},
+    state::AppState,
+};
 
 /// The API routes with their OpenAPI document.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -36,13 +36,13 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/accounts", crate::accounts::router())
         .nest("/api/v1/profiles", crate::profiles::router())
         .nest("/api/v1/theater", crate::movies::router())
-        .merge(crate::health::router())
+        .merge(crate::http::health::router())
         .split_for_parts()
 }
 
 /// The whole HTTP application: API, docs and service-wide middleware.
 pub fn router(state: AppState) -> Router {
-    crate::metrics::init();
+    crate::http::metrics::init();
     let (mut api, openapi) = api(&state);
     let config = state.config.clone();
     let request_id = HeaderName::from_static("x-request-id");
@@ -55,14 +55,14 @@ pub fn router(state: AppState) -> Router {
     }
     let mut app = api
         .merge(crate::accounts::pages::router())
-        .layer(middleware::from_fn(crate::metrics::track))
-        .route("/metrics", axum::routing::get(crate::metrics::render))
+        .layer(axum::middleware::from_fn(crate::http::metrics::track))
+        .route("/metrics", axum::routing::get(crate::http::metrics::render))
         // Served by our own handler: the document is completed for today on each request (see
         // `openapi::document`).
         .route(
             "/openapi.json",
             axum::routing::get(move || {
-                let doc = crate::openapi::document(&openapi, chrono::Utc::now().date_naive());
+                let doc = crate::http::openapi::document(&openapi, chrono::Utc::now().date_naive());
                 async move { Json(doc) }
             }),
         )
@@ -73,12 +73,15 @@ pub fn router(state: AppState) -> Router {
                     .persist_authorization(true),
             ),
         )
-        .merge(crate::openapi::redoc_router())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .merge(crate::http::openapi::redoc_router())
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(state.clone(), timeout));
-    if let Some(cors) = cors_layer(&config.cors_allowed_origins) {
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::timeout,
+        ));
+    if let Some(cors) = middleware::cors_layer(&config.cors_allowed_origins) {
         app = app.layer(cors);
     }
     app.layer(
@@ -88,7 +91,7 @@ pub fn router(state: AppState) -> Router {
                 TraceLayer::new_for_http()
                     .make_span_with({
                         let trusted = config.trusted_proxies.clone();
-                        move |req: &Request| request_span(req, &trusted)
+                        move |req: &Request| middleware::request_span(req, &trusted)
                     })
                     .on_response(
                         DefaultOnResponse::new()
@@ -97,141 +100,13 @@ pub fn router(state: AppState) -> Router {
                     ),
             )
             .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(CatchPanicLayer::custom(middleware::panic_response))
             .layer(SetResponseHeaderLayer::if_not_present(
                 HeaderName::from_static("x-content-type-options"),
                 HeaderValue::from_static("nosniff"),
             )),
     )
     .with_state(state)
-}
-
-/// Every log line of a request carries its method, path, request id and client address (see
-/// `client_ip`).
-fn request_span(req: &Request, trusted: &TrustedProxies) -> tracing::Span {
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    let client = ClientField {
-        peer: req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip()),
-        headers: req.headers(),
-        trusted,
-    };
-    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
-}
-
-/// The client address of the log span, worked out only when a subscriber formats it: with the span
-/// disabled (`RUST_LOG=warn`) no request pays for walking the forwarding headers or a `String`.
-struct ClientField<'a> {
-    peer: Option<std::net::IpAddr>,
-    headers: &'a axum::http::HeaderMap,
-    trusted: &'a TrustedProxies,
-}
-
-impl std::fmt::Display for ClientField<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.peer {
-            Some(peer) => write!(f, "{}", self.trusted.client(peer, self.headers)),
-            None => f.write_str("-"),
-        }
-    }
-}
-
-fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
-    use axum::http::header;
-    if origins.is_empty() {
-        return None;
-    }
-    // Listed, not `*`: the Fetch standard never lets the wildcard cover `Authorization`, so browsers
-    // refused every call to a protected endpoint. These are the request headers the API reads.
-    let request_id = HeaderName::from_static("x-request-id");
-    let layer = CorsLayer::new()
-        .allow_methods(tower_http::cors::Any)
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            request_id.clone(),
-        ])
-        // Scripts may read the request id (for a bug report) and when to retry after a 429.
-        .expose_headers([request_id, header::RETRY_AFTER])
-        .max_age(Duration::from_secs(600));
-    if origins.iter().any(|o| o == "*") {
-        return Some(layer.allow_origin(tower_http::cors::Any));
-    }
-    let list: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    Some(layer.allow_origin(AllowOrigin::list(list)))
-}
-
-async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(ErrorBody {
-            detail: "Not Found".into(),
-        }),
-    )
-        .into_response()
-}
-
-async fn method_not_allowed() -> Response {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        Json(ErrorBody {
-            detail: "Method Not Allowed".into(),
-        }),
-    )
-        .into_response()
-}
-
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
-    crate::error::Error::internal(
-        crate::error::INTERNAL_ERROR,
-        anyhow::anyhow!("handler panic"),
-    )
-    .into_response()
-}
-
-/// Per-request deadline (`REQUEST_TIMEOUT_SECONDS`), answered in the contract's error shape.
-async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!("request timed out");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(ErrorBody {
-                    detail: "The request took too long to process.".into(),
-                }),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// The contract's paths end in `/`, and the same path without it must work too. Axum routes are exact,
-/// so API paths are normalised before routing (a rewrite, not a redirect: clients that do not follow
-/// redirects for POST still work). Other paths (`/media/...`, `/docs/...`) are served as they are.
-fn add_trailing_slash(mut req: Request) -> Request {
-    let path = req.uri().path();
-    if path.starts_with("/api/") && !path.ends_with('/') {
-        let rewritten = match req.uri().query() {
-            Some(q) => format!("{path}/?{q}"),
-            None => format!("{path}/"),
-        };
-        if let Ok(uri) = rewritten.parse::<Uri>() {
-            *req.uri_mut() = uri;
-        }
-    }
-    req
 }
 
 pub struct Application {
@@ -303,8 +178,10 @@ impl Application {
             stop_poll.clone(),
         ));
         let app = router(self.state.clone());
-        crate::metrics::spawn_upkeep();
-        let service = tower::util::MapRequestLayer::new(add_trailing_slash).layer(app);
+        crate::http::metrics::spawn_upkeep();
+        let service =
+            tower::util::MapRequestLayer::new(crate::http::middleware::add_trailing_slash)
+                .layer(app);
         let background = self
             .state
             .config
@@ -330,7 +207,7 @@ impl Application {
         .ok()
         .and_then(|n| u64::try_from(n).ok());
         tracing::info!("{}", summary(&self.state, address, movies));
-        crate::server::serve(
+        crate::http::server::serve(
             self.listener,
             service,
             self.state.config.connections,
@@ -409,29 +286,4 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn path(uri: &str) -> String {
-        let req = Request::builder()
-            .uri(uri)
-            .body(axum::body::Body::empty())
-            .unwrap();
-        add_trailing_slash(req).uri().to_string()
-    }
-
-    #[test]
-    fn api_paths_get_their_trailing_slash() {
-        assert_eq!(path("/api/v1/theater/movies"), "/api/v1/theater/movies/");
-        assert_eq!(
-            path("/api/v1/theater/movies?page=2"),
-            "/api/v1/theater/movies/?page=2"
-        );
-        assert_eq!(path("/api/v1/theater/movies/"), "/api/v1/theater/movies/");
-        assert_eq!(path("/media/avatars/1_a.jpg"), "/media/avatars/1_a.jpg");
-        assert_eq!(path("/docs"), "/docs");
-    }
 }

@@ -28,7 +28,7 @@ pub struct AppState {
     /// Rendered movie details and list pages (see `movies::cache`).
     pub catalog_cache: Arc<CatalogCache>,
     /// What `/ready` knows beyond its checks (the draining flag).
-    pub readiness: Arc<crate::health::ReadinessState>,
+    pub readiness: Arc<crate::http::health::ReadinessState>,
 }
 
 impl AppState {

@@ -19,7 +19,7 @@ pub use self::{
     domain::{Email, Password},
     limiter::AccountLimits,
 };
-pub use crate::client_ip::ClientIp;
+pub use crate::http::client_ip::ClientIp;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -16,9 +16,9 @@ use super::{
 };
 use crate::{
     auth::Authenticated,
-    client_ip::ClientIp,
     error::{Error, ErrorBody, ValidationErrorBody},
-    extract::{FormBody, JsonBody, is_urlencoded_form},
+    http::client_ip::ClientIp,
+    http::extract::{FormBody, JsonBody, is_urlencoded_form},
     state::AppState,
     validation::{FromFields, FromInput, Invalid},
 };

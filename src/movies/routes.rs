@@ -12,7 +12,7 @@ use url::form_urlencoded;
 
 use crate::{
     error::{Error, ErrorBody, INTERNAL_ERROR, ResultExt, ValidationErrorBody},
-    extract::{JsonBody, PathParams, QueryParams},
+    http::extract::{JsonBody, PathParams, QueryParams},
     state::AppState,
 };
 

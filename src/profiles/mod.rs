@@ -29,7 +29,7 @@ use crate::{
     auth::Authenticated,
     entities::user_profile,
     error::{Error, ErrorBody, ValidationErrorBody},
-    extract::PathParams,
+    http::extract::PathParams,
     state::AppState,
     storage::Storage,
     validation::FromFields,

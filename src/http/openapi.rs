@@ -517,7 +517,7 @@ pub fn redoc_router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
 </body>
 </html>
 "#;
-    const SCRIPT: &[u8] = include_bytes!("../assets/redoc/redoc.standalone.js");
+    const SCRIPT: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js");
     axum::Router::new()
         .route("/redoc", get(|| async { Html(PAGE) }))
         .route(
