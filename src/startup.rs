@@ -1,7 +1,7 @@
 //! Building and running the HTTP application. `main` only reads configuration and calls
 //! [`Application::build`]; tests build the same application on port 0 with their own state.
 
-use std::{future::Future, time::Duration};
+use std::future::Future;
 
 use anyhow::Context;
 use axum::{
