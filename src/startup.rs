@@ -201,7 +201,7 @@ impl Application {
         tracing::info!(%address, "listening");
         let movies = crate::movies::store::count_movies(
             &self.state.db,
-            &crate::movies::schema::Filters::default(),
+            &crate::movies::wire::Filters::default(),
         )
         .await
         .ok()

@@ -1,19 +1,21 @@
 //! Accounts: `/api/v1/accounts/` (register, activate, login, refresh, logout, password reset and
 //! change) and the operator commands behind `theater users`.
 //!
-//! Layout: `domain` (the parsed input types), `service` (the business rules, shared by the JSON
-//! handlers in `routes`, the HTML pages in `pages` and the CLI), `password` (argon2id), `limiter`
-//! (rate limits for login, registration and the account e-mails).
+//! Layout (the same in every domain): the router here, `handlers` (the JSON endpoints), `wire` (their
+//! request and response types), `domain` (the parsed value types) and `service` (the business rules
+//! and data access, shared by the JSON handlers, the HTML pages in `pages` and the CLI). Beside them:
+//! `password` (argon2id), `limiter` (rate limits for login, registration and the account e-mails).
 
 pub mod cli;
 pub mod domain;
+pub mod handlers;
 pub mod limiter;
 pub mod pages;
 pub mod password;
-pub mod routes;
 pub mod service;
+pub mod wire;
 
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::{
     domain::{Email, Password},
@@ -23,5 +25,15 @@ pub use crate::http::client_ip::ClientIp;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    routes::router()
+    OpenApiRouter::new()
+        // In the order a person meets them; the OpenAPI document (and so Swagger UI) keeps it.
+        .routes(routes!(handlers::register))
+        .routes(routes!(handlers::activate))
+        .routes(routes!(handlers::resend_activation))
+        .routes(routes!(handlers::login))
+        .routes(routes!(handlers::refresh))
+        .routes(routes!(handlers::logout))
+        .routes(routes!(handlers::change_password))
+        .routes(routes!(handlers::request_password_reset))
+        .routes(routes!(handlers::complete_password_reset))
 }

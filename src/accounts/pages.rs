@@ -22,9 +22,8 @@ use serde_json::Map;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    ClientIp,
-    routes::{ActivationRequest, Credentials, PasswordResetComplete},
-    service,
+    ClientIp, service,
+    wire::{ActivationRequest, Credentials, PasswordResetComplete},
 };
 use crate::{
     error::Error,

@@ -1,10 +1,10 @@
 //! The movie catalog: `/api/v1/theater/movies/` (list with optional search/filter/sort, create,
 //! detail, update, delete) and the IMDb CSV importer behind `theater seed`.
 //!
-//! - [`domain`]: value types parsed from input with the contract's 422 texts;
-//! - [`schema`]: request and response types;
-//! - [`store`]: the SQL (few round trips: the read endpoints are load-tested);
-//! - [`routes`]: the handlers;
+//! Every domain has the same files: the router here, [`handlers`] (thin, documented endpoints),
+//! [`wire`] (request and response types), [`domain`] (value types parsed from input with the
+//! contract's 422 texts) and its data access, here [`store`] (the SQL: few round trips, the read
+//! endpoints are load-tested). Beside them:
 //! - [`access`]: who may write (staff by default; `CATALOG_WRITES=open` for the original's clients);
 //! - [`cache`]: rendered details and list pages, dropped on every write;
 //! - [`import`]: `theater seed`.
@@ -12,11 +12,11 @@
 pub mod access;
 pub mod cache;
 pub mod domain;
+pub mod handlers;
 pub mod import;
-pub mod routes;
-pub mod schema;
 pub mod store;
 pub mod text;
+pub mod wire;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -24,10 +24,10 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(routes::list_movies, routes::create_movie))
+        .routes(routes!(handlers::list_movies, handlers::create_movie))
         .routes(routes!(
-            routes::get_movie,
-            routes::update_movie,
-            routes::delete_movie
+            handlers::get_movie,
+            handlers::update_movie,
+            handlers::delete_movie
         ))
 }

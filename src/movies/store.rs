@@ -16,9 +16,7 @@ use crate::{
 
 use super::{
     domain::{CountryCode, LookupName},
-    schema::{
-        Country, Filters, ListQuery, MovieDetail, MovieListItem, MovieUpdate, Named, NewMovie,
-    },
+    wire::{Country, Filters, ListQuery, MovieDetail, MovieListItem, MovieUpdate, Named, NewMovie},
 };
 
 /// How many movies match the filters.

@@ -1,26 +1,22 @@
-//! The JSON endpoints under `/api/v1/accounts/`: request and response types, and thin handlers over
-//! [`super::service`].
+//! The JSON endpoints under `/api/v1/accounts/`: thin handlers over [`super::service`], each with
+//! its OpenAPI description. Their bodies are in [`super::wire`].
 
-use axum::{
-    Json,
-    extract::{FromRequest, State},
-    http::StatusCode,
-};
-use serde::Serialize;
-use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
-    domain::{Email, Password},
     service,
+    wire::{
+        ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse, MessageResponse,
+        PasswordChange, PasswordGrant, PasswordResetComplete, RefreshTokenRequest,
+        TokenRefreshResponse, UserRegistrationResponse,
+    },
 };
 use crate::{
     auth::Authenticated,
     error::{Error, ErrorBody, ValidationErrorBody},
     http::client_ip::ClientIp,
-    http::extract::{FormBody, JsonBody, is_urlencoded_form},
+    http::extract::JsonBody,
     state::AppState,
-    validation::{FromFields, FromInput, Invalid},
 };
 
 pub const ACTIVATED: &str = "User account activated successfully.";
@@ -31,143 +27,6 @@ pub const LOGGED_OUT: &str = "Logged out successfully.";
 pub const PASSWORD_CHANGED: &str = "Password changed successfully.";
 pub const ACTIVATION_RESENT: &str =
     "If your account is waiting for activation, you will receive an email with a new link.";
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        // In the order a person meets them; the OpenAPI document (and so Swagger UI) keeps it.
-        .routes(routes!(register))
-        .routes(routes!(activate))
-        .routes(routes!(resend_activation))
-        .routes(routes!(login))
-        .routes(routes!(refresh))
-        .routes(routes!(logout))
-        .routes(routes!(change_password))
-        .routes(routes!(request_password_reset))
-        .routes(routes!(complete_password_reset))
-}
-
-/// `{email, password}`: the register and login bodies.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct Credentials {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
-    pub email: Email,
-    /// At least 8 characters with an uppercase and a lowercase letter, a digit and one of `@$!%*?#&`.
-    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
-    pub password: Password,
-}
-
-/// The OAuth2 password grant (RFC 6749 §4.3) as a form: what Swagger UI's Authorize dialog and
-/// OAuth2 client libraries send to the login. `username` is the e-mail; the rules are the login's.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct PasswordGrant {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
-    pub username: Email,
-    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
-    pub password: Password,
-    /// `password` when sent (OAuth2 clients send it; the login has no other grant).
-    #[schema(value_type = Option<String>, pattern = "^password$")]
-    pub grant_type: Option<GrantType>,
-}
-
-/// The only grant the login knows.
-#[derive(Debug, Clone, Copy)]
-pub struct GrantType;
-
-impl FromInput for GrantType {
-    fn from_input(value: &serde_json::Value) -> Result<Self, Invalid> {
-        match crate::validation::text(value)? {
-            "password" => Ok(Self),
-            _ => Err(Invalid::value_error("grant_type must be 'password'.")),
-        }
-    }
-}
-
-/// The login's body: JSON `{email, password}` (the contract), or a [`PasswordGrant`] form when the
-/// request says `application/x-www-form-urlencoded`. Anything else is read as JSON, as before.
-pub struct LoginBody(pub Credentials);
-
-impl<S: Send + Sync> FromRequest<S> for LoginBody {
-    type Rejection = Error;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Error> {
-        if is_urlencoded_form(req.headers()) {
-            let FormBody(grant) = FormBody::<PasswordGrant>::from_request(req, state).await?;
-            return Ok(Self(Credentials {
-                email: grant.username,
-                password: grant.password,
-            }));
-        }
-        let JsonBody(credentials) = JsonBody::<Credentials>::from_request(req, state).await?;
-        Ok(Self(credentials))
-    }
-}
-
-/// `{email, token}`.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct ActivationRequest {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
-    pub email: Email,
-    pub token: String,
-}
-
-/// `{email}`.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct EmailRequest {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
-    pub email: Email,
-}
-
-/// `{email, password, token}`.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct PasswordResetComplete {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
-    pub email: Email,
-    #[schema(value_type = String, format = Password, example = "N3w#Password")]
-    pub password: Password,
-    pub token: String,
-}
-
-/// `{refresh_token}`.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct RefreshTokenRequest {
-    pub refresh_token: String,
-}
-
-/// `{old_password, new_password}`.
-#[derive(Debug, ToSchema, FromFields)]
-pub struct PasswordChange {
-    pub old_password: String,
-    #[schema(value_type = String, format = Password, example = "N3w#Password")]
-    pub new_password: Password,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserRegistrationResponse {
-    pub id: i32,
-    #[schema(example = "user@example.com")]
-    pub email: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageResponse {
-    #[schema(example = "User account activated successfully.")]
-    pub message: &'static str,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LoginResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    #[schema(example = "bearer")]
-    pub token_type: &'static str,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenRefreshResponse {
-    pub access_token: String,
-    #[schema(example = "bearer")]
-    pub token_type: &'static str,
-}
 
 fn message(message: &'static str) -> Json<MessageResponse> {
     Json(MessageResponse { message })
@@ -189,7 +48,7 @@ fn message(message: &'static str) -> Json<MessageResponse> {
         (status = 500, description = "`An error occurred during user creation.`", body = ErrorBody),
     )
 )]
-async fn register(
+pub async fn register(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<Credentials>,
@@ -216,7 +75,7 @@ async fn register(
         (status = 422, description = "Invalid input", body = ValidationErrorBody),
     )
 )]
-async fn activate(
+pub async fn activate(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<ActivationRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
@@ -238,7 +97,7 @@ async fn activate(
             headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
     )
 )]
-async fn resend_activation(
+pub async fn resend_activation(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
@@ -261,7 +120,7 @@ async fn resend_activation(
             headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
     )
 )]
-async fn request_password_reset(
+pub async fn request_password_reset(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
@@ -283,7 +142,7 @@ async fn request_password_reset(
         (status = 500, description = "`An error occurred while resetting the password.`", body = ErrorBody),
     )
 )]
-async fn complete_password_reset(
+pub async fn complete_password_reset(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PasswordResetComplete>,
 ) -> Result<Json<MessageResponse>, Error> {
@@ -313,7 +172,7 @@ async fn complete_password_reset(
         (status = 500, description = "`An error occurred while processing the request.`", body = ErrorBody),
     )
 )]
-async fn login(
+pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     LoginBody(body): LoginBody,
@@ -343,7 +202,7 @@ async fn login(
         (status = 422, description = "Invalid input", body = ValidationErrorBody),
     )
 )]
-async fn refresh(
+pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshTokenRequest>,
 ) -> Result<Json<TokenRefreshResponse>, Error> {
@@ -367,7 +226,7 @@ async fn refresh(
         (status = 422, description = "Invalid input", body = ValidationErrorBody),
     )
 )]
-async fn logout(
+pub async fn logout(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshTokenRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
@@ -392,7 +251,7 @@ async fn logout(
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     )
 )]
-async fn change_password(
+pub async fn change_password(
     State(state): State<AppState>,
     user: Authenticated,
     ClientIp(client): ClientIp,

@@ -18,11 +18,11 @@ use crate::{
 
 use super::{
     access::CatalogWriter,
-    schema::{
+    store::{self, CreateError, UpdateOutcome},
+    wire::{
         ListParams, ListQuery, MovieDetail, MovieList, MoviePath, MovieUpdate, MovieUpdated,
         NewMovie,
     },
-    store::{self, CreateError, UpdateOutcome},
 };
 
 pub const NO_MOVIES: &str = "No movies found.";

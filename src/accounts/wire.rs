@@ -1,0 +1,136 @@
+//! The accounts' request and response types: what each JSON body (and the login's OAuth2 form)
+//! may hold, declared once (`#[derive(FromFields)]` reads them field by field).
+
+use axum::extract::FromRequest;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::domain::{Email, Password};
+use crate::{
+    error::Error,
+    http::extract::{FormBody, JsonBody, is_urlencoded_form},
+    validation::{FromFields, FromInput, Invalid},
+};
+
+/// `{email, password}`: the register and login bodies.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct Credentials {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    /// At least 8 characters with an uppercase and a lowercase letter, a digit and one of `@$!%*?#&`.
+    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    pub password: Password,
+}
+
+/// The OAuth2 password grant (RFC 6749 §4.3) as a form: what Swagger UI's Authorize dialog and
+/// OAuth2 client libraries send to the login. `username` is the e-mail; the rules are the login's.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct PasswordGrant {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub username: Email,
+    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    pub password: Password,
+    /// `password` when sent (OAuth2 clients send it; the login has no other grant).
+    #[schema(value_type = Option<String>, pattern = "^password$")]
+    pub grant_type: Option<GrantType>,
+}
+
+/// The only grant the login knows.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantType;
+
+impl FromInput for GrantType {
+    fn from_input(value: &serde_json::Value) -> Result<Self, Invalid> {
+        match crate::validation::text(value)? {
+            "password" => Ok(Self),
+            _ => Err(Invalid::value_error("grant_type must be 'password'.")),
+        }
+    }
+}
+
+/// The login's body: JSON `{email, password}` (the contract), or a [`PasswordGrant`] form when the
+/// request says `application/x-www-form-urlencoded`. Anything else is read as JSON, as before.
+pub struct LoginBody(pub Credentials);
+
+impl<S: Send + Sync> FromRequest<S> for LoginBody {
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Error> {
+        if is_urlencoded_form(req.headers()) {
+            let FormBody(grant) = FormBody::<PasswordGrant>::from_request(req, state).await?;
+            return Ok(Self(Credentials {
+                email: grant.username,
+                password: grant.password,
+            }));
+        }
+        let JsonBody(credentials) = JsonBody::<Credentials>::from_request(req, state).await?;
+        Ok(Self(credentials))
+    }
+}
+
+/// `{email, token}`.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct ActivationRequest {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    pub token: String,
+}
+
+/// `{email}`.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct EmailRequest {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+}
+
+/// `{email, password, token}`.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct PasswordResetComplete {
+    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    pub email: Email,
+    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    pub password: Password,
+    pub token: String,
+}
+
+/// `{refresh_token}`.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct RefreshTokenRequest {
+    pub refresh_token: String,
+}
+
+/// `{old_password, new_password}`.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    pub new_password: Password,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRegistrationResponse {
+    pub id: i32,
+    #[schema(example = "user@example.com")]
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    #[schema(example = "User account activated successfully.")]
+    pub message: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    #[schema(example = "bearer")]
+    pub token_type: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenRefreshResponse {
+    pub access_token: String,
+    #[schema(example = "bearer")]
+    pub token_type: &'static str,
+}
