@@ -1,8 +1,11 @@
 //! The `theater` command line: `serve` (default), `migrate`, `seed`, `users`.
 
-use std::{net::IpAddr, path::PathBuf};
+use std::net::IpAddr;
 
 use clap::{Args, Parser, Subcommand};
+
+// Each domain owns the arguments of its commands; this file only assembles them.
+pub use crate::{accounts::cli::UsersCommand, movies::import::SeedArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,53 +79,6 @@ pub enum MigrateAction {
     /// List every migration this binary knows, applied or pending; changes nothing. Exits 1 when
     /// some are pending.
     Status,
-}
-
-#[derive(Debug, Args)]
-pub struct SeedArgs {
-    /// The CSV file to load.
-    #[arg(required_unless_present = "synthetic")]
-    pub path: Option<PathBuf>,
-    /// Generate a deterministic synthetic catalog of N movies in the same CSV format. With PATH, the
-    /// CSV is written there (and not loaded); without it, it is loaded directly.
-    #[arg(long, value_name = "N")]
-    pub synthetic: Option<usize>,
-    /// Seed of the synthetic catalog's generator.
-    #[arg(long, value_name = "S", default_value_t = 42, requires = "synthetic")]
-    pub seed: u64,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Create a user (same e-mail and password rules as the API). Without --password the password
-    /// is asked for on the terminal (twice), or read as the first line of standard input when that
-    /// is not a terminal (`printf '%s\n' "$PW" | theater users create --email …`).
-    Create {
-        #[arg(long)]
-        email: String,
-        /// The password; visible to other users of the machine in the process list, so prefer the
-        /// prompt or standard input.
-        #[arg(long)]
-        password: Option<String>,
-        /// user, moderator or admin.
-        #[arg(long, default_value = "user")]
-        group: String,
-        /// Activate the account at once (no activation e-mail).
-        #[arg(long)]
-        active: bool,
-        /// Succeed without changing anything when a user with this e-mail exists (for bootstrap
-        /// scripts that run on every start).
-        #[arg(long)]
-        if_missing: bool,
-    },
-    /// Move an existing user to another group.
-    SetGroup {
-        #[arg(long)]
-        email: String,
-        /// user, moderator or admin.
-        #[arg(long)]
-        group: String,
-    },
 }
 
 #[cfg(test)]

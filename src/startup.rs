@@ -161,15 +161,22 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // Load before the first request; if the database is down now, the poll keeps trying and
-        // access tokens are refused until it succeeds (see `Revocations::is_loaded`).
-        if let Err(e) = self
-            .state
-            .revocations
-            .refresh(&self.state.db, crate::rate_limit::now_ms())
-            .await
-        {
-            tracing::error!("loading token revocations: {e}");
+        // Load before the first request; if the database is down or busy now, the poll keeps
+        // trying and access tokens are refused until it succeeds (see `Revocations::is_loaded`).
+        // Bounded: serving must not wait for the pool's acquire timeout (10 s) at start-up.
+        let first_load = tokio::time::timeout(
+            crate::db::PROBE_TIMEOUT,
+            self.state
+                .revocations
+                .refresh(&self.state.db, crate::rate_limit::now_ms()),
+        )
+        .await;
+        match first_load {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("loading token revocations: {e}"),
+            Err(_) => tracing::error!(
+                "loading token revocations: no answer from the database within 2 s; the poll keeps trying"
+            ),
         }
         let stop_poll = tokio_util::sync::CancellationToken::new();
         let poll = tokio::spawn(crate::revocation::run_poller(
@@ -199,14 +206,23 @@ impl Application {
         }
         let address = self.listener.local_addr()?;
         tracing::info!(%address, "listening");
-        let movies = crate::movies::store::count_movies(
-            &self.state.db,
-            &crate::movies::wire::Filters::default(),
-        )
-        .await
-        .ok()
-        .and_then(|n| u64::try_from(n).ok());
-        tracing::info!("{}", summary(&self.state, address, movies));
+        // The summary counts the catalog, which must not hold up serving: with the pool busy (or a
+        // large table) the count waited up to the pool's acquire timeout, 10 s during which no
+        // connection was accepted (seen as /health taking 12 s). It is logged from its own task,
+        // within the probe deadline; `catalog: unknown` when the count did not answer.
+        tokio::spawn({
+            let state = self.state.clone();
+            async move {
+                let all = crate::movies::wire::Filters::default();
+                let count = crate::movies::store::count_movies(&state.db, &all);
+                let movies = tokio::time::timeout(crate::db::PROBE_TIMEOUT, count)
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .and_then(|n| u64::try_from(n).ok());
+                tracing::info!("{}", summary(&state, address, movies));
+            }
+        });
         crate::http::server::serve(
             self.listener,
             service,

@@ -1,6 +1,7 @@
 //! `theater users`: operator commands, with the API's validation and messages.
 
 use anyhow::anyhow;
+use clap::Subcommand;
 use serde_json::Value;
 
 use super::{
@@ -9,12 +10,44 @@ use super::{
 };
 use crate::{
     auth::Group,
-    cli::UsersCommand,
     config::Config,
     error::Error,
     mail::Mail,
     validation::{FromInput, Invalid},
 };
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user (same e-mail and password rules as the API). Without --password the password
+    /// is asked for on the terminal (twice), or read as the first line of standard input when that
+    /// is not a terminal (`printf '%s\n' "$PW" | theater users create --email …`).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The password; visible to other users of the machine in the process list, so prefer the
+        /// prompt or standard input.
+        #[arg(long)]
+        password: Option<String>,
+        /// user, moderator or admin.
+        #[arg(long, default_value = "user")]
+        group: String,
+        /// Activate the account at once (no activation e-mail).
+        #[arg(long)]
+        active: bool,
+        /// Succeed without changing anything when a user with this e-mail exists (for bootstrap
+        /// scripts that run on every start).
+        #[arg(long)]
+        if_missing: bool,
+    },
+    /// Move an existing user to another group.
+    SetGroup {
+        #[arg(long)]
+        email: String,
+        /// user, moderator or admin.
+        #[arg(long)]
+        group: String,
+    },
+}
 
 pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Result<()> {
     match command {

@@ -457,7 +457,7 @@ db_tests!(
 /// loads directly (SQLite file; the logic is shared with the tests above).
 #[tokio::test]
 async fn seed_command_writes_and_loads() {
-    use theater::{cli::SeedArgs, config::Config};
+    use theater::{config::Config, movies::import::SeedArgs};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/seed.db", dir.path().display());
     let data_dir = dir.path().display().to_string();

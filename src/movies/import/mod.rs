@@ -10,9 +10,15 @@ mod parse;
 mod progress;
 mod synthetic;
 
-use std::{fmt, io::Read, path::Path, time::Instant};
+use std::{
+    fmt,
+    io::Read,
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use anyhow::Context;
+use clap::Args;
 use sea_orm::{DatabaseConnection, DbErr};
 
 pub use load::{LoadSummary, load_rows};
@@ -20,7 +26,7 @@ pub use parse::{BadRow, Dialect, MovieRow, ParseError, ParsedCsv, parse_csv};
 pub use progress::Progress;
 pub use synthetic::write_synthetic_csv;
 
-use crate::{cli::SeedArgs, config::Config};
+use crate::config::Config;
 
 /// The outcome of one import.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +99,20 @@ pub async fn import(
 }
 
 /// `theater seed PATH`, `theater seed --synthetic N [--seed S] [PATH]`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The CSV file to load.
+    #[arg(required_unless_present = "synthetic")]
+    pub path: Option<PathBuf>,
+    /// Generate a deterministic synthetic catalog of N movies in the same CSV format. With PATH, the
+    /// CSV is written there (and not loaded); without it, it is loaded directly.
+    #[arg(long, value_name = "N")]
+    pub synthetic: Option<usize>,
+    /// Seed of the synthetic catalog's generator.
+    #[arg(long, value_name = "S", default_value_t = 42, requires = "synthetic")]
+    pub seed: u64,
+}
+
 pub async fn seed_command(config: Config, args: SeedArgs) -> anyhow::Result<()> {
     match (args.synthetic, args.path) {
         (Some(n), Some(path)) => {
