@@ -53,9 +53,8 @@ cleanup() {
 trap cleanup EXIT
 
 port="$(free_port)"
-secret() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
 export DATA_DIR="$WORK/data" BIND_ADDRESS=127.0.0.1 PORT="$port" APP_BASE_URL="http://127.0.0.1:$port" \
-  SECRET_KEY_ACCESS="$(secret)" SECRET_KEY_REFRESH="$(secret)" RUST_LOG=warn
+  SECRET_KEY_ACCESS="$(random_secret)" SECRET_KEY_REFRESH="$(random_secret)" RUST_LOG=warn
 unset DATABASE_URL POSTGRES_HOST EMAIL_HOST MINIO_HOST
 "$BIN" seed --synthetic 30 >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; exit 1; }
 export THEATER_URL="http://127.0.0.1:$port" THEATER_EMAIL="client@example.com" THEATER_PASSWORD="Cl1ent#Pass"

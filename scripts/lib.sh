@@ -5,6 +5,9 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# A random 64-hex-digit secret (for SECRET_KEY_* and throwaway passwords).
+random_secret() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
+
 # wait_healthy URL PID LOG: waits up to 30 s for URL/health to answer 200; fails, printing LOG, as
 # soon as the process PID has exited.
 wait_healthy() {

@@ -45,7 +45,6 @@ fi
 cargo build --locked --quiet
 BIN="$PWD/target/debug/theater"
 
-random_secret() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
 
 SERVER_PID=""
 WORK=""

@@ -56,11 +56,18 @@ impl<S: Send + Sync, T: FromFields> FromRequest<S> for FormBody<T> {
 
 /// Whether a request's body is declared as an HTML form (`application/x-www-form-urlencoded`).
 pub fn is_urlencoded_form(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok())
+    media_type(headers)
         .is_some_and(|m| m.essence_str() == mime::APPLICATION_WWW_FORM_URLENCODED.essence_str())
+}
+
+/// The request's declared `Content-Type`, parsed; `None` when absent or malformed.
+pub fn media_type(headers: &axum::http::HeaderMap) -> Option<mime::Mime> {
+    headers
+        .get(header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// FastAPI's reading of a body: no body is a missing body; a non-JSON content type leaves the raw

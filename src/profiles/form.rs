@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use axum::{
     body::HttpBody,
     extract::{FromRequest, Multipart, Request, multipart::Field},
-    http::{StatusCode, header},
+    http::StatusCode,
 };
 use bytes::{Bytes, BytesMut};
 use serde_json::{Value, json};
@@ -255,19 +255,12 @@ impl<S: Send + Sync, T: FromForm> FromRequest<S> for ProfileForm<T> {
     }
 }
 
-fn media_type(req: &Request) -> Option<mime::Mime> {
-    req.headers()
-        .get(header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
-}
-
 /// Reads the body into a [`RawForm`].
 async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<RawForm, Error> {
     // No body is no field, whatever the content type says (multer would call it incomplete).
-    let Some(media_type) = media_type(&req).filter(|_| !req.body().is_end_stream()) else {
+    let Some(media_type) =
+        crate::http::extract::media_type(req.headers()).filter(|_| !req.body().is_end_stream())
+    else {
         return Ok(RawForm::default());
     };
     match (media_type.type_(), media_type.subtype()) {
