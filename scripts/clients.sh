@@ -43,7 +43,7 @@ py_tools() {
 
 # --- the service
 cargo build --locked --quiet
-BIN="$ROOT/target/debug/theater"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/theater"
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() {

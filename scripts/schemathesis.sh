@@ -43,7 +43,7 @@ fi
 
 # A no-op when the test step has built it already.
 cargo build --locked --quiet
-BIN="$PWD/target/debug/theater"
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/theater"
 
 
 SERVER_PID=""

@@ -19,13 +19,56 @@ use sea_orm::{
 use crate::{
     config::{ConfigError, JwtConfig, JwtSecret, ensure_distinct_secrets},
     entities::{user, user_group},
-    error::Error,
+    error::DomainError,
     random::alphanumeric as random_alphanumeric,
     revocation::{REVOKED, Revocations},
 };
 
-/// 401 for a valid token whose user is gone or deactivated (profiles, catalog writes, password change).
-pub const USER_NOT_ACTIVE: &str = "User not found or not active.";
+/// Why a request is not (or no longer) authenticated: the `401`s of every protected endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Authorization header is missing")]
+    MissingHeader,
+    #[error("Invalid Authorization header format. Expected 'Bearer <token>'")]
+    MalformedHeader,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("{REVOKED}")]
+    Revoked,
+    /// A valid token whose user is gone or deactivated (profiles, catalog writes, password change).
+    #[error("User not found or not active.")]
+    UserNotActive,
+    /// Started with the database down: a revoked token cannot be told apart yet.
+    #[error("token revocations are not loaded yet")]
+    RevocationsNotLoaded,
+}
+
+impl DomainError for AuthError {
+    fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::RevocationsNotLoaded => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn into_cause(self) -> Option<anyhow::Error> {
+        matches!(self, Self::RevocationsNotLoaded).then(|| anyhow::Error::new(self))
+    }
+}
+
+crate::impl_from_domain_error!(AuthError);
+
+impl AuthError {
+    /// The 401s of the [`Authenticated`] extractor, for the OpenAPI documents of protected endpoints.
+    pub const TOKEN_FAILURES: [AuthError; 5] = [
+        Self::MissingHeader,
+        Self::MalformedHeader,
+        Self::Token(TokenError::Expired),
+        Self::Token(TokenError::Invalid),
+        Self::Revoked,
+    ];
+}
 
 /// The contract's claims. Refresh tokens also carry a random `jti` so two logins in the same second
 /// get distinct tokens (the `refresh_tokens.token` column is unique); decoders ignore it.
@@ -259,7 +302,7 @@ where
     Arc<Tokens>: FromRef<S>,
     Arc<Revocations>: FromRef<S>,
 {
-    type Rejection = Error;
+    type Rejection = AuthError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let tokens = Arc::<Tokens>::from_ref(state);
@@ -269,20 +312,14 @@ where
                 .get(header::AUTHORIZATION)
                 .map(|v| v.as_bytes()),
         )?;
-        let claims = tokens
-            .decode_access(token)
-            .map_err(|e| Error::unauthorized(e.to_string()))?;
+        let claims = tokens.decode_access(token)?;
         let issued_at_ms = claims.issued_at_ms(tokens.access_lifetime);
         let revocations = Arc::<Revocations>::from_ref(state);
         if !revocations.is_loaded() {
-            // Started with the database down: a revoked token cannot be told apart yet.
-            return Err(Error::internal(
-                crate::error::INTERNAL_ERROR,
-                anyhow::anyhow!("token revocations are not loaded yet"),
-            ));
+            return Err(AuthError::RevocationsNotLoaded);
         }
         if revocations.is_revoked(claims.user_id, issued_at_ms) {
-            return Err(Error::unauthorized(REVOKED));
+            return Err(AuthError::Revoked);
         }
         Ok(Self {
             user_id: claims.user_id,
@@ -371,16 +408,14 @@ pub async fn find_account(
 }
 
 /// The original's `get_token`: `Bearer` (any case), one space, a non-empty token.
-fn bearer_token(header: Option<&[u8]>) -> Result<&str, Error> {
-    let header = header.ok_or_else(|| Error::unauthorized("Authorization header is missing"))?;
-    let invalid =
-        || Error::unauthorized("Invalid Authorization header format. Expected 'Bearer <token>'");
-    let header = std::str::from_utf8(header).map_err(|_| invalid())?;
+fn bearer_token(header: Option<&[u8]>) -> Result<&str, AuthError> {
+    let header = header.ok_or(AuthError::MissingHeader)?;
+    let header = std::str::from_utf8(header).map_err(|_| AuthError::MalformedHeader)?;
     match header.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
             Ok(token)
         }
-        _ => Err(invalid()),
+        _ => Err(AuthError::MalformedHeader),
     }
 }
 
@@ -500,10 +535,13 @@ mod tests {
 
     #[test]
     fn bearer_header_format() {
+        use crate::error::Error;
         let msg = |h: Option<&str>| match bearer_token(h.map(str::as_bytes)) {
             Ok(t) => t.to_owned(),
-            Err(Error::Detail { message, .. }) => message.into_owned(),
-            Err(e) => panic!("{e}"),
+            Err(e) => match Error::from(e) {
+                Error::Detail { message, .. } => message.into_owned(),
+                e => panic!("{e}"),
+            },
         };
         assert_eq!(msg(None), "Authorization header is missing");
         assert_eq!(

@@ -21,7 +21,7 @@ pub struct Cli {
 
 impl Cli {
     /// The command line of this process; `--help` (long help) ends with every setting and its
-    /// default, from the same table as the configuration (see `config::SETTINGS`).
+    /// default, from the same table as the configuration (see `config::settings`).
     pub fn parse_args() -> Self {
         use clap::{CommandFactory, FromArgMatches};
         let settings = crate::config::settings_help();

@@ -571,213 +571,31 @@ pub struct Setting {
     pub help: &'static str,
 }
 
-const fn setting(name: &'static str, default: &'static str, help: &'static str) -> Setting {
-    Setting {
-        name,
-        default,
-        help,
-    }
-}
+/// Every variable Theater reads, in README's order, one per line of `settings.tsv`: name, default
+/// (empty for none) and a one-line help, tab-separated. A unit test checks the list against what
+/// [`Config::from_lookup`] actually reads, and README's table against it (README says more).
+const SETTINGS_TABLE: &str = include_str!("settings.tsv");
 
-/// Every variable Theater reads, in README's order, for `--help` (a unit test checks it against
-/// what [`Config::from_lookup`] actually reads, and README's table against it; README says more).
-pub const SETTINGS: &[Setting] = &[
-    setting(
-        "DATABASE_URL",
-        "",
-        "sqlite://… or postgres://…; wins over POSTGRES_*",
-    ),
-    setting(
-        "POSTGRES_HOST",
-        "",
-        "PostgreSQL host, used when DATABASE_URL is unset",
-    ),
-    setting(
-        "POSTGRES_DB_PORT",
-        "5432",
-        "PostgreSQL port (POSTGRES_PORT also works)",
-    ),
-    setting(
-        "POSTGRES_PORT",
-        "5432",
-        "PostgreSQL port, when POSTGRES_DB_PORT is unset",
-    ),
-    setting("POSTGRES_USER", "postgres", "PostgreSQL user"),
-    setting("POSTGRES_PASSWORD", "", "PostgreSQL password"),
-    setting("POSTGRES_DB", "theater", "PostgreSQL database"),
-    setting(
-        "DATABASE_MAX_CONNECTIONS",
-        "8 SQLite, 16 PostgreSQL",
-        "connection pool size",
-    ),
-    setting(
-        "DATA_DIR",
-        "./data",
-        "SQLite file, local avatars, generated secrets",
-    ),
-    setting(
-        "BIND_ADDRESS",
-        "0.0.0.0",
-        "address to listen on (serve --host wins)",
-    ),
-    setting("PORT", "8000", "port to listen on (serve --port wins)"),
-    setting(
-        "APP_BASE_URL",
-        "http://127.0.0.1:8000",
-        "base of links in e-mails and local avatar URLs",
-    ),
-    setting(
-        "REQUEST_TIMEOUT_SECONDS",
-        "30",
-        "per-request deadline (503 after it)",
-    ),
-    setting(
-        "HTTP_HEADER_READ_TIMEOUT_SECONDS",
-        "10",
-        "first byte to end of a request's headers",
-    ),
-    setting(
-        "HTTP_IDLE_TIMEOUT_SECONDS",
-        "60",
-        "idle keep-alive connections close after this",
-    ),
-    setting(
-        "HTTP_MAX_CONNECTIONS",
-        "10000 (or open-file limit - 256)",
-        "connections served at once",
-    ),
-    setting(
-        "SHUTDOWN_TIMEOUT_SECONDS",
-        "20",
-        "how long in-flight requests may finish on SIGTERM",
-    ),
-    setting(
-        "STORAGE_TIMEOUT_SECONDS",
-        "10",
-        "deadline of every object-storage call",
-    ),
-    setting(
-        "MAX_BODY_BYTES",
-        "1048576",
-        "JSON body limit (413 above it)",
-    ),
-    setting(
-        "CORS_ALLOWED_ORIGINS",
-        "",
-        "comma-separated origins, or *; unset sends no CORS headers",
-    ),
-    setting("LOG_FORMAT", "text", "text or json (one object per line)"),
-    setting("RUST_LOG", "info,sqlx=warn,…", "the log filter"),
-    setting(
-        "CATALOG_WRITES",
-        "staff",
-        "staff: movie writes need a moderator or admin; open: anyone",
-    ),
-    setting(
-        "CATALOG_CACHE_TTL_SECONDS",
-        "2",
-        "reuse of rendered movie pages; 0 disables",
-    ),
-    setting(
-        "SECRET_KEY_ACCESS",
-        "generated into DATA_DIR/secrets",
-        "JWT secret of access tokens (32+ bytes)",
-    ),
-    setting(
-        "SECRET_KEY_REFRESH",
-        "generated into DATA_DIR/secrets",
-        "JWT secret of refresh tokens (32+ bytes)",
-    ),
-    setting("JWT_SIGNING_ALGORITHM", "HS256", "HS256, HS384 or HS512"),
-    setting("LOGIN_TIME_DAYS", "7", "refresh-token lifetime"),
-    setting(
-        "LOGIN_RATE_LIMIT",
-        "10",
-        "failed logins per address and e-mail per window; 0 disables all login limits",
-    ),
-    setting(
-        "LOGIN_RATE_WINDOW_SECONDS",
-        "900",
-        "window of the login limits",
-    ),
-    setting(
-        "LOGIN_ADDRESS_RATE_LIMIT",
-        "100",
-        "failed logins per address per window; 0 disables",
-    ),
-    setting(
-        "LOGIN_SLOWDOWN_MAX_MS",
-        "3000",
-        "longest delay of a login at a much-failed e-mail",
-    ),
-    setting(
-        "ACCOUNT_ADDRESS_RATE_LIMIT",
-        "300",
-        "registrations, resends, reset requests per address per window",
-    ),
-    setting("ACCOUNT_EMAIL_RATE_LIMIT", "5", "the same per e-mail"),
-    setting("ACCOUNT_RATE_WINDOW_SECONDS", "900", "their window"),
-    setting(
-        "TRUSTED_PROXIES",
-        "",
-        "CIDRs whose X-Forwarded-For/Forwarded name the client",
-    ),
-    setting(
-        "EMAIL_HOST",
-        "",
-        "SMTP server; unset: e-mails are logged, not sent",
-    ),
-    setting("EMAIL_PORT", "25", "SMTP port"),
-    setting("EMAIL_HOST_USER", "", "sender address and AUTH user"),
-    setting("EMAIL_HOST_PASSWORD", "", "AUTH password"),
-    setting("EMAIL_USE_TLS", "false", "true requires STARTTLS"),
-    setting(
-        "EMAIL_TEMPLATES_DIR",
-        "",
-        "files here replace the built-in e-mail templates",
-    ),
-    setting(
-        "EMAIL_LOG_LINKS",
-        "false",
-        "development: log whole e-mail links, tokens included",
-    ),
-    setting(
-        "BACKGROUND_JOBS",
-        "true",
-        "false: leave the mail worker and clean-ups to another process",
-    ),
-    setting(
-        "MINIO_HOST",
-        "",
-        "S3 endpoint host; setting it stores avatars in S3",
-    ),
-    setting("MINIO_PORT", "9000", "S3 endpoint port"),
-    setting(
-        "MINIO_ROOT_USER",
-        "",
-        "S3 access key (required with MINIO_HOST)",
-    ),
-    setting(
-        "MINIO_ROOT_PASSWORD",
-        "",
-        "S3 secret key (required with MINIO_HOST)",
-    ),
-    setting("MINIO_STORAGE", "theater-storage", "S3 bucket"),
-    setting(
-        "MINIO_PUBLIC_URL",
-        "http://{MINIO_HOST}:{MINIO_PORT}/{MINIO_STORAGE}",
-        "prefix of avatar URLs",
-    ),
-];
+/// The settings of [`SETTINGS_TABLE`], for `--help`.
+pub fn settings() -> impl Iterator<Item = Setting> {
+    SETTINGS_TABLE.lines().filter_map(|line| {
+        let mut fields = line.splitn(3, '\t');
+        Some(Setting {
+            name: fields.next()?,
+            default: fields.next()?,
+            help: fields.next()?,
+        })
+    })
+}
 
 /// The settings block of `theater --help`: each variable with its current value's source.
 pub fn settings_help() -> String {
     use std::fmt::Write;
-    let width = SETTINGS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let width = settings().map(|s| s.name.len()).max().unwrap_or(0);
     let mut out = String::from(
         "Settings (environment variables, or a .env file in the working directory; README has the details):\n",
     );
-    for s in SETTINGS {
+    for s in settings() {
         let default = if s.default.is_empty() {
             String::new()
         } else {
@@ -882,13 +700,22 @@ mod tests {
         ]));
         // Read by the log subscriber (tracing's EnvFilter), not by `Config`.
         read.insert("RUST_LOG".to_owned());
+        let lines = SETTINGS_TABLE.lines().count();
+        assert_eq!(
+            settings().count(),
+            lines,
+            "a line of settings.tsv lacks a field"
+        );
         let listed: std::collections::BTreeSet<String> =
-            SETTINGS.iter().map(|s| s.name.to_owned()).collect();
-        assert_eq!(read, listed, "SETTINGS and Config::from_lookup disagree");
-        assert_eq!(listed.len(), SETTINGS.len(), "a setting is listed twice");
+            settings().map(|s| s.name.to_owned()).collect();
+        assert_eq!(
+            read, listed,
+            "settings.tsv and Config::from_lookup disagree"
+        );
+        assert_eq!(listed.len(), lines, "a setting is listed twice");
 
         let readme = include_str!("../README.md");
-        for s in SETTINGS {
+        for s in settings() {
             assert!(
                 readme.contains(&format!("`{}`", s.name)),
                 "README lacks {}",

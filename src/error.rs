@@ -16,10 +16,6 @@ use utoipa::ToSchema;
 
 /// Text of a 500 when the endpoint documents none of its own.
 pub const INTERNAL_ERROR: &str = "Internal server error.";
-/// Text of a 429 for password attempts (login, password change).
-pub const TOO_MANY_LOGINS: &str = "Too many login attempts. Try again later.";
-/// Text of a 429 for other limited requests (registration, activation and reset e-mails).
-pub const TOO_MANY_REQUESTS: &str = "Too many requests. Try again later.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -32,11 +28,11 @@ pub enum Error {
     /// 422 with one entry per failed field.
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
-    /// 429 with `Retry-After`; `message` is the `detail` (e.g. [`TOO_MANY_LOGINS`]).
+    /// 429 with `Retry-After`; `message` is the `detail`.
     #[error("too many requests; retry after {retry_after_secs} s")]
     TooManyRequests {
         retry_after_secs: u64,
-        message: &'static str,
+        message: Cow<'static, str>,
     },
     /// 500 with a public `message`; `source` goes to the log only.
     #[error("{message}: {source:#}")]
@@ -105,7 +101,81 @@ impl From<sea_orm::DbErr> for Error {
     }
 }
 
-/// Adds the endpoint's documented 500 text to any internal failure.
+/// A domain's failures as a client sees them. Each domain implements it once, in its `error.rs`,
+/// over its one error enum: the status of every variant, its `detail` (the variant's `Display`,
+/// which is the contract's text) and, for a failure of ours, the cause to log. Services return the
+/// domain enum and know nothing of HTTP; the handler (the edge) turns it into an [`Error`] with
+/// [`Error::from_domain`] or [`DomainResultExt::or_500`], naming the endpoint's documented 500
+/// text once. The same impl documents the endpoints (see [`error_responses!`]).
+pub trait DomainError: std::fmt::Display {
+    /// 500 for a failure of ours.
+    fn status(&self) -> StatusCode;
+    /// Seconds until a refused request may be repeated (a 429's `Retry-After`).
+    fn retry_after_secs(&self) -> Option<u64> {
+        None
+    }
+    /// A 500 text of the failure's own, instead of the endpoint's (e.g. a failed avatar upload).
+    fn internal_text(&self) -> Option<&'static str> {
+        None
+    }
+    /// The cause of a failure of ours, for the log; `None` for a failure the client caused.
+    fn into_cause(self) -> Option<anyhow::Error>
+    where
+        Self: Sized;
+}
+
+impl Error {
+    /// The HTTP error for a domain failure; `internal` is the endpoint's documented 500 text.
+    pub fn from_domain<E: DomainError>(e: E, internal: &'static str) -> Self {
+        let status = e.status();
+        if let Some(retry_after_secs) = e.retry_after_secs() {
+            return Self::TooManyRequests {
+                retry_after_secs,
+                message: e.to_string().into(),
+            };
+        }
+        if status != StatusCode::INTERNAL_SERVER_ERROR {
+            return Self::detail(status, e.to_string());
+        }
+        let message = e.internal_text().unwrap_or(internal);
+        let shown = e.to_string();
+        let source = e.into_cause().unwrap_or_else(|| anyhow::anyhow!("{shown}"));
+        Self::Internal { message, source }
+    }
+}
+
+/// Turns a domain failure into the endpoint's HTTP error at the edge (see [`DomainError`]).
+pub trait DomainResultExt<T> {
+    /// With `internal` as the 500 text.
+    fn or_500(self, internal: &'static str) -> Result<T>;
+}
+
+impl<T, E: DomainError> DomainResultExt<T> for std::result::Result<T, E> {
+    fn or_500(self, internal: &'static str) -> Result<T> {
+        self.map_err(|e| Error::from_domain(e, internal))
+    }
+}
+
+/// `impl From<$domain> for Error` with the generic 500 text, so handlers whose endpoint documents
+/// no 500 text of its own can use `?`, and `IntoResponse` the same way (extractor rejections).
+#[macro_export]
+macro_rules! impl_from_domain_error {
+    ($domain:ty) => {
+        impl From<$domain> for $crate::error::Error {
+            fn from(e: $domain) -> Self {
+                Self::from_domain(e, $crate::error::INTERNAL_ERROR)
+            }
+        }
+
+        impl axum::response::IntoResponse for $domain {
+            fn into_response(self) -> axum::response::Response {
+                $crate::error::Error::from(self).into_response()
+            }
+        }
+    };
+}
+
+/// Adds the endpoint's documented 500 text to any internal failure (plumbing below the domains).
 pub trait ResultExt<T> {
     fn or_internal(self, message: &'static str) -> Result<T>;
 }
@@ -171,7 +241,7 @@ impl IntoResponse for Error {
                 let mut response = (
                     status,
                     Json(ErrorBody {
-                        detail: message.into(),
+                        detail: message.into_owned(),
                     }),
                 )
                     .into_response();

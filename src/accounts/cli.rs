@@ -5,13 +5,13 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::{
+    AccountError,
     domain::{Email, Password},
     service,
 };
 use crate::{
     auth::Group,
     config::Config,
-    error::Error,
     mail::Mail,
     validation::{FromInput, Invalid},
 };
@@ -82,7 +82,7 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
             let user =
                 match service::create_user(&db, &mail, &email, &password, group, active).await {
                     Ok(user) => user,
-                    Err(e) if if_missing && e.status() == axum::http::StatusCode::CONFLICT => {
+                    Err(AccountError::EmailTaken(_)) if if_missing => {
                         println!("user <{email}> exists; nothing changed");
                         return Ok(());
                     }
@@ -166,12 +166,11 @@ fn parse_group(input: &str) -> Result<Group, String> {
     input.parse::<Group>().map_err(|e| format!("group: {e}"))
 }
 
-/// The API's message for a domain error; internal causes in full (this is the operator).
-fn message(error: Error) -> anyhow::Error {
+/// The API's message for a refusal; internal causes in full (this is the operator).
+fn message(error: AccountError) -> anyhow::Error {
     match error {
-        Error::Detail { message, .. } => anyhow!(message.into_owned()),
-        Error::Internal { message, source } => source.context(message),
-        other => anyhow!(other.to_string()),
+        AccountError::Internal(cause) => cause,
+        refused => anyhow!(refused.to_string()),
     }
 }
 

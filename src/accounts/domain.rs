@@ -14,6 +14,11 @@ pub struct Email(String);
 const MAX_EMAIL_LEN: usize = 254;
 
 impl Email {
+    /// The address the API documents use.
+    pub(crate) fn example() -> Self {
+        Self("user@example.com".to_owned())
+    }
+
     /// Parses an address; the error is the reason pydantic's `EmailStr` would give (email-validator's
     /// wording where it has an equivalent).
     pub fn parse(input: &str) -> Result<Self, String> {

@@ -1,10 +1,11 @@
-//! The JSON endpoints under `/api/v1/accounts/`: thin handlers over [`super::service`], each with
-//! its OpenAPI description. Their bodies are in [`super::wire`].
+//! The JSON endpoints under `/api/v1/accounts/`: thin handlers over [`Accounts`], each with its
+//! OpenAPI description and the failures it documents (texts and statuses from [`AccountError`]).
+//! Their bodies are in [`super::wire`].
 
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
-    service,
+    AccountError, Accounts,
     wire::{
         ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse, MessageResponse,
         PasswordChange, PasswordGrant, PasswordResetComplete, RefreshTokenRequest,
@@ -12,12 +13,16 @@ use super::{
     },
 };
 use crate::{
-    auth::Authenticated,
-    error::{Error, ErrorBody, ValidationErrorBody},
-    http::client_ip::ClientIp,
-    http::extract::JsonBody,
-    state::AppState,
+    auth::{AuthError, Authenticated, TokenError},
+    error::{DomainResultExt, Error},
+    error_responses,
+    http::{client_ip::ClientIp, extract::JsonBody, openapi::Internal},
 };
+
+/// The endpoints' own 500 texts (the original's).
+pub const REGISTER_ERROR: &str = "An error occurred during user creation.";
+pub const RESET_ERROR: &str = "An error occurred while resetting the password.";
+pub const LOGIN_ERROR: &str = "An error occurred while processing the request.";
 
 pub const ACTIVATED: &str = "User account activated successfully.";
 pub const RESET_REQUESTED: &str =
@@ -32,6 +37,14 @@ fn message(message: &'static str) -> Json<MessageResponse> {
     Json(MessageResponse { message })
 }
 
+error_responses! {
+    struct RegisterErrors = [
+        AccountError::example_email_taken(),
+        AccountError::TOO_MANY_REQUESTS,
+        Internal(REGISTER_ERROR),
+    ];
+}
+
 /// Register a user: inactive, in group `user`, with an activation e-mail.
 #[utoipa::path(
     post,
@@ -40,20 +53,18 @@ fn message(message: &'static str) -> Json<MessageResponse> {
     request_body = Credentials,
     responses(
         (status = 201, description = "The user was created; an activation e-mail is on its way", body = UserRegistrationResponse),
-        (status = 409, description = "`A user with this email {email} already exists.`", body = ErrorBody,
-            example = json!({"detail": "A user with this email user@example.com already exists."})),
-        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
-        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
-        (status = 500, description = "`An error occurred during user creation.`", body = ErrorBody),
+        RegisterErrors,
     )
 )]
 pub async fn register(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserRegistrationResponse>), Error> {
-    let user = service::register(&state, &body.email, &body.password, client).await?;
+    let user = accounts
+        .register(&body.email, &body.password, client)
+        .await
+        .or_500(REGISTER_ERROR)?;
     Ok((
         StatusCode::CREATED,
         Json(UserRegistrationResponse {
@@ -61,6 +72,10 @@ pub async fn register(
             email: user.email,
         }),
     ))
+}
+
+error_responses! {
+    struct ActivateErrors = [AccountError::InvalidActivationToken, AccountError::AlreadyActive];
 }
 
 /// Activate an account with the token from its activation e-mail.
@@ -71,16 +86,20 @@ pub async fn register(
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "`User account activated successfully.`", body = MessageResponse),
-        (status = 400, description = "`Invalid or expired activation token.` or `User account is already active.`", body = ErrorBody),
-        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+        ActivateErrors,
     )
 )]
 pub async fn activate(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     JsonBody(body): JsonBody<ActivationRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::activate(&state, &body.email, &body.token).await?;
+    accounts.activate(&body.email, &body.token).await?;
     Ok(message(ACTIVATED))
+}
+
+error_responses! {
+    /// The e-mails anyone may ask for by address: limited, and otherwise always the same answer.
+    struct AccountEmailErrors = [AccountError::TOO_MANY_REQUESTS];
 }
 
 /// Send a new activation e-mail (only an existing, inactive account gets one; the answer is always
@@ -92,17 +111,15 @@ pub async fn activate(
     request_body = EmailRequest,
     responses(
         (status = 200, description = "Always the same message", body = MessageResponse),
-        (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
-        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
+        AccountEmailErrors,
     )
 )]
 pub async fn resend_activation(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::resend_activation(&state, &body.email, client).await?;
+    accounts.resend_activation(&body.email, client).await?;
     Ok(message(ACTIVATION_RESENT))
 }
 
@@ -115,18 +132,20 @@ pub async fn resend_activation(
     request_body = EmailRequest,
     responses(
         (status = 200, description = "`If you are registered, you will receive an email with instructions.`", body = MessageResponse),
-        (status = 422, description = "Invalid e-mail", body = ValidationErrorBody),
-        (status = 429, description = "Too many requests from this address or for this e-mail: `Too many requests. Try again later.`; see `Retry-After`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next request is allowed"))),
+        AccountEmailErrors,
     )
 )]
 pub async fn request_password_reset(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<EmailRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::request_password_reset(&state, &body.email, client).await?;
+    accounts.request_password_reset(&body.email, client).await?;
     Ok(message(RESET_REQUESTED))
+}
+
+error_responses! {
+    struct ResetErrors = [AccountError::InvalidResetToken, Internal(RESET_ERROR)];
 }
 
 /// Set a new password with the token from a password-reset e-mail. Signs the user out everywhere.
@@ -137,17 +156,27 @@ pub async fn request_password_reset(
     request_body = PasswordResetComplete,
     responses(
         (status = 200, description = "`Password reset successfully.`", body = MessageResponse),
-        (status = 400, description = "`Invalid email or token.`", body = ErrorBody),
-        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
-        (status = 500, description = "`An error occurred while resetting the password.`", body = ErrorBody),
+        ResetErrors,
     )
 )]
 pub async fn complete_password_reset(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     JsonBody(body): JsonBody<PasswordResetComplete>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::complete_password_reset(&state, &body.email, &body.token, &body.password).await?;
+    accounts
+        .complete_password_reset(&body.email, &body.token, &body.password)
+        .await
+        .or_500(RESET_ERROR)?;
     Ok(message(RESET_DONE))
+}
+
+error_responses! {
+    struct LoginErrors = [
+        AccountError::InvalidCredentials,
+        AccountError::NotActivated,
+        AccountError::TOO_MANY_LOGINS,
+        Internal(LOGIN_ERROR),
+    ];
 }
 
 /// Sign in: an access token and a refresh token. Limited per e-mail and per client address.
@@ -164,20 +193,18 @@ pub async fn complete_password_reset(
     ),
     responses(
         (status = 201, description = "Signed in", body = LoginResponse),
-        (status = 401, description = "`Invalid email or password.`", body = ErrorBody),
-        (status = 403, description = "`User account is not activated.`", body = ErrorBody),
-        (status = 422, description = "Invalid e-mail or a password breaking the rules", body = ValidationErrorBody),
-        (status = 429, description = "Too many login attempts; see `Retry-After`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
-        (status = 500, description = "`An error occurred while processing the request.`", body = ErrorBody),
+        LoginErrors,
     )
 )]
 pub async fn login(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     ClientIp(client): ClientIp,
     LoginBody(body): LoginBody,
 ) -> Result<(StatusCode, Json<LoginResponse>), Error> {
-    let tokens = service::login(&state, &body.email, &body.password, client).await?;
+    let tokens = accounts
+        .login(&body.email, &body.password, client)
+        .await
+        .or_500(LOGIN_ERROR)?;
     Ok((
         StatusCode::CREATED,
         Json(LoginResponse {
@@ -188,6 +215,15 @@ pub async fn login(
     ))
 }
 
+error_responses! {
+    struct RefreshErrors = [
+        AccountError::BadRefreshToken(TokenError::Expired),
+        AccountError::BadRefreshToken(TokenError::Invalid),
+        AccountError::RefreshTokenNotFound,
+        AccountError::UserNotFound,
+    ];
+}
+
 /// A new access token for a refresh token.
 #[utoipa::path(
     post,
@@ -196,21 +232,26 @@ pub async fn login(
     request_body = RefreshTokenRequest,
     responses(
         (status = 200, description = "A new access token", body = TokenRefreshResponse),
-        (status = 400, description = "`Token has expired.` or `Invalid token.`", body = ErrorBody),
-        (status = 401, description = "`Refresh token not found.`", body = ErrorBody),
-        (status = 404, description = "`User not found.`", body = ErrorBody),
-        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+        RefreshErrors,
     )
 )]
 pub async fn refresh(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     JsonBody(body): JsonBody<RefreshTokenRequest>,
 ) -> Result<Json<TokenRefreshResponse>, Error> {
-    let access_token = service::refresh(&state, &body.refresh_token).await?;
+    let access_token = accounts.refresh(&body.refresh_token).await?;
     Ok(Json(TokenRefreshResponse {
         access_token,
         token_type: "bearer",
     }))
+}
+
+error_responses! {
+    struct LogoutErrors = [
+        AccountError::BadRefreshToken(TokenError::Expired),
+        AccountError::BadRefreshToken(TokenError::Invalid),
+        AccountError::RefreshTokenNotFound,
+    ];
 }
 
 /// Sign out: the refresh token stops working, and so do the user's access tokens issued until now.
@@ -221,17 +262,24 @@ pub async fn refresh(
     request_body = RefreshTokenRequest,
     responses(
         (status = 200, description = "`Logged out successfully.`", body = MessageResponse),
-        (status = 400, description = "`Token has expired.` or `Invalid token.`", body = ErrorBody),
-        (status = 401, description = "`Refresh token not found.`", body = ErrorBody),
-        (status = 422, description = "Invalid input", body = ValidationErrorBody),
+        LogoutErrors,
     )
 )]
 pub async fn logout(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     JsonBody(body): JsonBody<RefreshTokenRequest>,
 ) -> Result<Json<MessageResponse>, Error> {
-    service::logout(&state, &body.refresh_token).await?;
+    accounts.logout(&body.refresh_token).await?;
     Ok(message(LOGGED_OUT))
+}
+
+error_responses! {
+    struct PasswordChangeErrors = [
+        AccountError::WrongOldPassword,
+        AuthError::TOKEN_FAILURES,
+        AuthError::UserNotActive,
+        AccountError::TOO_MANY_LOGINS,
+    ];
 }
 
 /// Change the signed-in user's password. Signs them out everywhere (refresh tokens are revoked) and
@@ -244,20 +292,18 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`Password changed successfully.`", body = MessageResponse),
-        (status = 400, description = "`The old password is incorrect.`", body = ErrorBody),
-        (status = 401, description = "Missing, malformed, expired, invalid or revoked (`Token has been revoked.`) access token, or `User not found or not active.`", body = ErrorBody),
-        (status = 422, description = "A new password breaking the rules", body = ValidationErrorBody),
-        (status = 429, description = "Too many password attempts; see `Retry-After`", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
+        PasswordChangeErrors,
     )
 )]
 pub async fn change_password(
-    State(state): State<AppState>,
+    State(accounts): State<Accounts>,
     user: Authenticated,
     ClientIp(client): ClientIp,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<Json<MessageResponse>, Error> {
     let (old, new) = (&body.old_password, &body.new_password);
-    service::change_password(&state, user.user_id, old, new, client).await?;
+    accounts
+        .change_password(user.user_id, old, new, client)
+        .await?;
     Ok(message(PASSWORD_CHANGED))
 }

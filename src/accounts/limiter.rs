@@ -31,7 +31,6 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::{
     config::Config,
-    error::Error,
     rate_limit::{self, Decision, Key, Quota},
 };
 
@@ -63,20 +62,6 @@ pub enum LimitError {
     Limited(Duration),
     #[error(transparent)]
     Database(#[from] DbErr),
-}
-
-impl LimitError {
-    /// The HTTP error: 429 with `text` and `Retry-After`, or a 500 with the endpoint's `internal`
-    /// text.
-    pub fn into_error(self, text: &'static str, internal: &'static str) -> Error {
-        match self {
-            Self::Limited(wait) => Error::TooManyRequests {
-                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-                message: text,
-            },
-            Self::Database(e) => Error::internal(internal, e),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]

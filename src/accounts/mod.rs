@@ -1,13 +1,15 @@
 //! Accounts: `/api/v1/accounts/` (register, activate, login, refresh, logout, password reset and
 //! change) and the operator commands behind `theater users`.
 //!
-//! Layout (the same in every domain): the router here, `handlers` (the JSON endpoints), `wire` (their
-//! request and response types), `domain` (the parsed value types) and `service` (the business rules
-//! and data access, shared by the JSON handlers, the HTML pages in `pages` and the CLI). Beside them:
+//! Layout (the same in every domain): the router here, `handlers` (the JSON endpoints, each with the
+//! errors it documents), `wire` (their request and response types), `domain` (the parsed value
+//! types), `error` (every failure and its status) and `service` (the business rules and data access,
+//! shared by the JSON handlers, the HTML pages in `pages` and the CLI). Beside them:
 //! `password` (argon2id), `limiter` (rate limits for login, registration and the account e-mails).
 
 pub mod cli;
 pub mod domain;
+pub mod error;
 pub mod handlers;
 pub mod limiter;
 pub mod pages;
@@ -19,7 +21,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::{
     domain::{Email, Password},
+    error::AccountError,
     limiter::AccountLimits,
+    service::Accounts,
 };
 pub use crate::http::client_ip::ClientIp;
 use crate::state::AppState;

@@ -22,11 +22,12 @@ use serde_json::Map;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{
-    ClientIp, service,
+    AccountError, Accounts, ClientIp,
+    handlers::{LOGIN_ERROR, RESET_ERROR},
     wire::{ActivationRequest, Credentials, PasswordResetComplete},
 };
 use crate::{
-    error::Error,
+    error::{DomainError, Error, FieldError, INTERNAL_ERROR},
     state::AppState,
     validation::{Fields, FromFields},
 };
@@ -116,49 +117,86 @@ const SIGN_IN: Next = Next {
     label: "Sign in",
 };
 
-/// Reads an `application/x-www-form-urlencoded` body into a request type, with the API's checks.
-fn read_form<T: FromFields>(body: &[u8]) -> Result<T, Error> {
-    let map: Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-        .collect();
-    Fields::new("body", map).read()
+/// Why a submitted form did not go through.
+#[derive(Debug)]
+enum Failure {
+    /// The API's 422: the fields that failed its checks.
+    Invalid(Vec<FieldError>),
+    /// The accounts' rules said no (or failed); `internal` is the endpoint's 500 text.
+    Refused {
+        error: AccountError,
+        internal: &'static str,
+    },
 }
 
-/// What a person should read for an error: the API's message(s), without pydantic's prefix.
-fn error_messages(error: &Error) -> Vec<String> {
-    match error {
-        Error::Detail { message, .. } => vec![message.to_string()],
-        Error::Validation(errors) => errors
-            .iter()
-            .map(|e| {
-                let field = e.loc.last().and_then(|v| v.as_str()).unwrap_or("input");
-                let msg = e.msg.strip_prefix("Value error, ").unwrap_or(&e.msg);
-                format!("{field}: {msg}")
-            })
-            .collect(),
-        Error::TooManyRequests {
-            retry_after_secs, ..
-        } => vec![format!(
-            "Too many sign-in attempts. Try again in {retry_after_secs} seconds."
-        )],
-        Error::Internal { message, source } => {
-            tracing::error!(error = format!("{source:#}"), "{message}");
-            vec![(*message).to_owned()]
+impl Failure {
+    fn refused(internal: &'static str) -> impl FnOnce(AccountError) -> Self {
+        move |error| Self::Refused { error, internal }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused { error, .. } => error.status(),
         }
     }
 }
 
-/// The page for an error, with the API's status (and `Retry-After` for a 429).
-fn error_page(error: &Error, template: &str, ctx: Value) -> Response {
-    let ctx = context! { errors => error_messages(error), ..ctx };
-    let mut response = page(error.status(), template, ctx);
-    if let Error::TooManyRequests {
-        retry_after_secs, ..
-    } = error
-    {
+/// Reads an `application/x-www-form-urlencoded` body into a request type, with the API's checks.
+fn read_form<T: FromFields>(body: &[u8]) -> Result<T, Failure> {
+    let map: Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+        .collect();
+    Fields::new("body", map).read().map_err(|e| match e {
+        Error::Validation(errors) => Failure::Invalid(errors),
+        other => Failure::refused(INTERNAL_ERROR)(AccountError::Internal(other.into())),
+    })
+}
+
+/// What a person should read: the API's message(s), without pydantic's prefix; and the page's
+/// `Retry-After`, for a limit.
+fn error_messages(failure: Failure) -> (Vec<String>, Option<u64>) {
+    match failure {
+        Failure::Invalid(errors) => (
+            errors
+                .iter()
+                .map(|e| {
+                    let field = e.loc.last().and_then(|v| v.as_str()).unwrap_or("input");
+                    let msg = e.msg.strip_prefix("Value error, ").unwrap_or(&e.msg);
+                    format!("{field}: {msg}")
+                })
+                .collect(),
+            None,
+        ),
+        Failure::Refused { error, internal } => {
+            let retry_after = error.retry_after_secs();
+            let message = match (&error, retry_after) {
+                (AccountError::TooManyLogins { .. }, Some(secs)) => {
+                    format!("Too many sign-in attempts. Try again in {secs} seconds.")
+                }
+                _ if error.status() == StatusCode::INTERNAL_SERVER_ERROR => {
+                    if let Some(cause) = error.into_cause() {
+                        tracing::error!(error = format!("{cause:#}"), "{internal}");
+                    }
+                    internal.to_owned()
+                }
+                _ => error.to_string(),
+            };
+            (vec![message], retry_after)
+        }
+    }
+}
+
+/// The page for a failure, with the API's status (and `Retry-After` for a 429).
+fn error_page(failure: Failure, template: &str, ctx: Value) -> Response {
+    let status = failure.status();
+    let (errors, retry_after) = error_messages(failure);
+    let ctx = context! { errors => errors, ..ctx };
+    let mut response = page(status, template, ctx);
+    if let Some(secs) = retry_after {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
@@ -172,9 +210,12 @@ async fn activate_form(RawQuery(query): RawQuery) -> Response {
     )
 }
 
-async fn activate(State(state): State<AppState>, body: Bytes) -> Response {
+async fn activate(State(accounts): State<Accounts>, body: Bytes) -> Response {
     let result = match read_form::<ActivationRequest>(&body) {
-        Ok(input) => service::activate(&state, &input.email, &input.token).await,
+        Ok(input) => accounts
+            .activate(&input.email, &input.token)
+            .await
+            .map_err(Failure::refused(INTERNAL_ERROR)),
         Err(e) => Err(e),
     };
     match result {
@@ -183,7 +224,7 @@ async fn activate(State(state): State<AppState>, body: Bytes) -> Response {
             "result.html",
             context! { title => "Account activated", message => "Your account is active. You can sign in now.", next => SIGN_IN },
         ),
-        Err(e) => error_page(&e, "result.html", context! { title => "Activation failed" }),
+        Err(e) => error_page(e, "result.html", context! { title => "Activation failed" }),
     }
 }
 
@@ -196,12 +237,12 @@ async fn reset_form(RawQuery(query): RawQuery) -> Response {
     )
 }
 
-async fn reset(State(state): State<AppState>, body: Bytes) -> Response {
+async fn reset(State(accounts): State<Accounts>, body: Bytes) -> Response {
     let result = match read_form::<PasswordResetComplete>(&body) {
-        Ok(input) => {
-            service::complete_password_reset(&state, &input.email, &input.token, &input.password)
-                .await
-        }
+        Ok(input) => accounts
+            .complete_password_reset(&input.email, &input.token, &input.password)
+            .await
+            .map_err(Failure::refused(RESET_ERROR)),
         Err(e) => Err(e),
     };
     match result {
@@ -211,16 +252,16 @@ async fn reset(State(state): State<AppState>, body: Bytes) -> Response {
             context! { title => "Password changed", message => "Your password has been reset. You can sign in with it now.", next => SIGN_IN },
         ),
         // A password breaking the rules: the same form again, to try another one.
-        Err(e @ Error::Validation(_)) => {
+        Err(e @ Failure::Invalid(_)) => {
             let form: LinkQuery = submitted_fields(&body);
             error_page(
-                &e,
+                e,
                 "reset_password.html",
                 context! { title => "Choose a new password", action => RESET_PASSWORD_PATH, email => form.email, token => form.token },
             )
         }
         Err(e) => error_page(
-            &e,
+            e,
             "result.html",
             context! { title => "Password reset failed" },
         ),
@@ -235,9 +276,16 @@ async fn login_form() -> Response {
     )
 }
 
-async fn login(State(state): State<AppState>, ClientIp(client): ClientIp, body: Bytes) -> Response {
+async fn login(
+    State(accounts): State<Accounts>,
+    ClientIp(client): ClientIp,
+    body: Bytes,
+) -> Response {
     let result = match read_form::<Credentials>(&body) {
-        Ok(input) => service::login(&state, &input.email, &input.password, client).await,
+        Ok(input) => accounts
+            .login(&input.email, &input.password, client)
+            .await
+            .map_err(Failure::refused(LOGIN_ERROR)),
         Err(e) => Err(e),
     };
     match result {
@@ -253,7 +301,7 @@ async fn login(State(state): State<AppState>, ClientIp(client): ClientIp, body: 
         Err(e) => {
             let form: LinkQuery = submitted_fields(&body);
             error_page(
-                &e,
+                e,
                 "login.html",
                 context! { title => "Sign in", action => LOGIN_PATH, email => form.email },
             )
@@ -301,11 +349,10 @@ mod tests {
         let html = body(login_form().await).await;
         assert!(html.contains(r#"action="/accounts/login""#));
 
-        let e = Error::TooManyRequests {
-            retry_after_secs: 7,
-            message: crate::error::TOO_MANY_LOGINS,
-        };
-        let response = error_page(&e, "result.html", context! { title => "x" });
+        let e = Failure::refused(LOGIN_ERROR)(AccountError::TooManyLogins {
+            retry_after: std::time::Duration::from_secs(7),
+        });
+        let response = error_page(e, "result.html", context! { title => "x" });
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "7");
         assert!(body(response).await.contains("Try again in 7 seconds"));
@@ -315,7 +362,7 @@ mod tests {
     fn validation_messages_read_as_sentences() {
         let e = read_form::<Credentials>(b"email=nope&password=short").unwrap_err();
         assert_eq!(
-            error_messages(&e),
+            error_messages(e).0,
             [
                 "email: value is not a valid email address: An email address must have an @-sign.",
                 "password: Password must contain at least 8 characters."

@@ -1,10 +1,16 @@
-//! The accounts' business rules, as plain functions over the application state: the JSON handlers,
-//! the HTML pages and the operator commands all call these, so each rule exists once.
+//! The accounts' business rules: [`Accounts`] holds exactly what they use (the database, the mail
+//! outbox, the token keys, the revocations and the rate limits); the JSON handlers and the HTML
+//! pages call its methods, the operator commands the free functions over the database alone, so each
+//! rule exists once. Failures are [`AccountError`]s; nothing here speaks HTTP.
 //!
-//! Every change that owes an e-mail writes it to the outbox in the same transaction. Transactions
-//! that write begin with `db::begin_write` (SQLite's write lock first).
+//! Every change that owes an e-mail writes it to the outbox in the same transaction and commits with
+//! [`Mail::commit_and_send`]. Transactions that write begin with `db::begin_write` (SQLite's write
+//! lock first).
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::extract::FromRef;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
@@ -14,26 +20,46 @@ use sea_orm::{
 };
 
 use super::{
+    AccountLimits,
     domain::{Email, Password},
-    limiter::Request,
+    error::AccountError,
+    limiter::{LimitError, Request},
     password,
 };
 use crate::{
-    auth::Group,
+    auth::{AuthError, Group, IssuedToken, Tokens},
     db::begin_write,
     entities::{activation_token, password_reset_token, refresh_token, user, user_group},
-    error::{
-        Error, INTERNAL_ERROR, ResultExt, TOO_MANY_LOGINS, TOO_MANY_REQUESTS, is_unique_violation,
-    },
+    error::is_unique_violation,
     mail::{Mail, Notice},
     rate_limit::now_ms,
-    revocation::{self, Revoked},
+    revocation::{self, Revocations, Revoked},
     state::AppState,
 };
 
-pub const REGISTER_ERROR: &str = "An error occurred during user creation.";
-pub const RESET_ERROR: &str = "An error occurred while resetting the password.";
-pub const LOGIN_ERROR: &str = "An error occurred while processing the request.";
+type Result<T, E = AccountError> = std::result::Result<T, E>;
+
+/// What the accounts' rules use, and nothing else: handlers take it as their state.
+#[derive(Clone)]
+pub struct Accounts {
+    db: DatabaseConnection,
+    mail: Arc<Mail>,
+    tokens: Arc<Tokens>,
+    revocations: Arc<Revocations>,
+    limits: Arc<AccountLimits>,
+}
+
+impl FromRef<AppState> for Accounts {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            mail: state.mail.clone(),
+            tokens: state.tokens.clone(),
+            revocations: state.revocations.clone(),
+            limits: state.account_limits.clone(),
+        }
+    }
+}
 
 /// Activation and password-reset tokens live 24 hours (contract).
 fn one_time_token_lifetime() -> TimeDelta {
@@ -65,35 +91,22 @@ async fn group_id(db: &impl ConnectionTrait, group: Group) -> Result<i32, DbErr>
         .ok_or_else(|| DbErr::RecordNotFound(format!("user group {group}")))
 }
 
-fn conflict(email: &Email) -> Error {
-    Error::conflict(format!("A user with this email {email} already exists."))
+impl LimitError {
+    /// As the accounts' error, with `limited` for a refusal (which of the two 429 texts).
+    fn into_account_error(self, limited: fn(std::time::Duration) -> AccountError) -> AccountError {
+        match self {
+            Self::Limited(retry_after) => limited(retry_after),
+            Self::Database(e) => e.into(),
+        }
+    }
 }
 
-/// `POST /register/`: an inactive user in group `user`, with an activation e-mail. Limited per
-/// client address and per e-mail (see `limiter`).
-pub async fn register(
-    state: &AppState,
-    email: &Email,
-    password: &Password,
-    client: Option<IpAddr>,
-) -> Result<user::Model, Error> {
-    limit(state, Request::Register, email, client, REGISTER_ERROR).await?;
-    create_user(&state.db, &state.mail, email, password, Group::User, false).await
+fn too_many_requests(retry_after: std::time::Duration) -> AccountError {
+    AccountError::TooManyRequests { retry_after }
 }
 
-/// Counts one limited request; 429 (or the endpoint's 500) when refused.
-async fn limit(
-    state: &AppState,
-    request: Request,
-    email: &Email,
-    client: Option<IpAddr>,
-    internal: &'static str,
-) -> Result<(), Error> {
-    state
-        .account_limits
-        .check_request(&state.db, request, email.as_str(), client)
-        .await
-        .map_err(|e| e.into_error(TOO_MANY_REQUESTS, internal))
+fn too_many_logins(retry_after: std::time::Duration) -> AccountError {
+    AccountError::TooManyLogins { retry_after }
 }
 
 /// Creates a user; an inactive one also gets an activation token and e-mail. Takes only the database
@@ -105,20 +118,16 @@ pub async fn create_user(
     password: &Password,
     group: Group,
     active: bool,
-) -> Result<user::Model, Error> {
-    if find_user_by_email(db, email)
-        .await
-        .or_internal(REGISTER_ERROR)?
-        .is_some()
-    {
-        return Err(conflict(email));
+) -> Result<user::Model> {
+    if find_user_by_email(db, email).await?.is_some() {
+        return Err(AccountError::EmailTaken(email.clone()));
     }
-    let group_id = group_id(db, group).await.or_internal(REGISTER_ERROR)?;
+    let group_id = group_id(db, group).await?;
     let hashed_password = password::hash(password.expose())
         .await
-        .or_internal(REGISTER_ERROR)?;
+        .context("hashing the password")?;
 
-    let txn = begin_write(db).await.or_internal(REGISTER_ERROR)?;
+    let txn = begin_write(db).await?;
     let now = Utc::now();
     let user = user::ActiveModel {
         email: Set(email.as_str().to_owned()),
@@ -134,22 +143,18 @@ pub async fn create_user(
     // A concurrent registration of the same address gets past the check above and fails here.
     .map_err(|e| {
         if is_unique_violation(&e) {
-            conflict(email)
+            AccountError::EmailTaken(email.clone())
         } else {
-            Error::internal(REGISTER_ERROR, e)
+            e.into()
         }
     })?;
-    if !active {
-        let token = insert_activation_token(&txn, user.id, now)
-            .await
-            .or_internal(REGISTER_ERROR)?;
+    if active {
+        txn.commit().await?;
+    } else {
+        let token = insert_activation_token(&txn, user.id, now).await?;
         mail.enqueue(&txn, &user.email, Notice::Activation { token: &token })
-            .await
-            .or_internal(REGISTER_ERROR)?;
-    }
-    txn.commit().await.or_internal(REGISTER_ERROR)?;
-    if !active {
-        mail.wake_worker();
+            .await?;
+        mail.commit_and_send(txn).await?;
     }
     Ok(user)
 }
@@ -171,83 +176,355 @@ async fn insert_activation_token(
     Ok(token)
 }
 
-/// `POST /activate/`.
-pub async fn activate(state: &AppState, email: &Email, token: &str) -> Result<(), Error> {
-    let invalid = || Error::bad_request("Invalid or expired activation token.");
-    let found = activation_token::Entity::find()
-        .find_also_related(user::Entity)
-        .filter(user::Column::Email.eq(email.as_str()))
-        .filter(activation_token::Column::Token.eq(token))
-        .one(&state.db)
-        .await?;
-    let Some((record, Some(user))) = found else {
-        return Err(invalid());
-    };
-    let now = Utc::now();
-    if record.expires_at < now {
-        activation_token::Entity::delete_by_id(record.id)
-            .exec(&state.db)
+impl Accounts {
+    /// `POST /register/`: an inactive user in group `user`, with an activation e-mail. Limited per
+    /// client address and per e-mail (see `limiter`).
+    pub async fn register(
+        &self,
+        email: &Email,
+        password: &Password,
+        client: Option<IpAddr>,
+    ) -> Result<user::Model> {
+        self.limit(Request::Register, email, client).await?;
+        create_user(&self.db, &self.mail, email, password, Group::User, false).await
+    }
+
+    /// Counts one limited request; `TooManyRequests` when refused.
+    async fn limit(&self, request: Request, email: &Email, client: Option<IpAddr>) -> Result<()> {
+        self.limits
+            .check_request(&self.db, request, email.as_str(), client)
+            .await
+            .map_err(|e| e.into_account_error(too_many_requests))
+    }
+
+    /// `POST /activate/`.
+    pub async fn activate(&self, email: &Email, token: &str) -> Result<()> {
+        let invalid = AccountError::InvalidActivationToken;
+        let found = activation_token::Entity::find()
+            .find_also_related(user::Entity)
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(activation_token::Column::Token.eq(token))
+            .one(&self.db)
             .await?;
-        return Err(invalid());
-    }
-    if user.is_active {
-        return Err(Error::bad_request("User account is already active."));
+        let Some((record, Some(user))) = found else {
+            return Err(invalid);
+        };
+        let now = Utc::now();
+        if record.expires_at < now {
+            activation_token::Entity::delete_by_id(record.id)
+                .exec(&self.db)
+                .await?;
+            return Err(invalid);
+        }
+        if user.is_active {
+            return Err(AccountError::AlreadyActive);
+        }
+
+        let txn = begin_write(&self.db).await?;
+        // Deleting first both starts with a write and settles a race: of two activations with the same
+        // token, only the one that deleted it goes on.
+        let deleted = activation_token::Entity::delete_by_id(record.id)
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(invalid);
+        }
+        user::Entity::update_many()
+            .col_expr(user::Column::IsActive, Expr::value(true))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+        self.mail
+            .enqueue(&txn, &user.email, Notice::ActivationComplete)
+            .await?;
+        self.mail.commit_and_send(txn).await?;
+        Ok(())
     }
 
-    let txn = begin_write(&state.db).await?;
-    // Deleting first both starts with a write and settles a race: of two activations with the same
-    // token, only the one that deleted it goes on.
-    let deleted = activation_token::Entity::delete_by_id(record.id)
-        .exec(&txn)
+    /// `POST /activation/resend/`: a new activation token and e-mail, only for an existing inactive user.
+    /// Says nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited
+    /// like [`register`], before anything is looked up, so known and unknown e-mails are limited alike.
+    pub async fn resend_activation(&self, email: &Email, client: Option<IpAddr>) -> Result<()> {
+        self.limit(Request::ResendActivation, email, client).await?;
+        self.mail_by_address(email, MailByAddress::Activation).await
+    }
+
+    /// `POST /password-reset/request/`: a reset token and e-mail, only for an existing active user. Says
+    /// nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited like
+    /// [`resend_activation`].
+    pub async fn request_password_reset(
+        &self,
+        email: &Email,
+        client: Option<IpAddr>,
+    ) -> Result<()> {
+        self.limit(Request::PasswordReset, email, client).await?;
+        self.mail_by_address(email, MailByAddress::PasswordReset)
+            .await
+    }
+
+    /// Replaces the user's token of `kind` and queues its e-mail, when `email` names a user in the right
+    /// state. The answer is the same either way, and so is the work: rather than look the user up and
+    /// branch (which made existing accounts take twice as long, a timing oracle for who is registered),
+    /// every request renders the e-mail and runs the same transaction, whose statements carry the
+    /// condition themselves (`... WHERE user_id IN (SELECT id FROM users WHERE email = ? AND is_active =
+    /// ?)`) and touch no rows for an address that is owed nothing. A concurrent request for the same user
+    /// that wins the race to the one-per-user token row makes this one a no-op: its token and e-mail
+    /// stand (on PostgreSQL neither transaction sees the other's row before the insert).
+    async fn mail_by_address(&self, email: &Email, kind: MailByAddress) -> Result<()> {
+        let now = Utc::now();
+        let token = random_token();
+        let message = self.mail.render(email.as_str(), kind.notice(&token))?;
+        let (table, [token_column, expires_column, user_column]) = kind.token_table();
+        let eligible_users = |select: &mut SelectStatement| {
+            select
+                .from(user::Entity)
+                .and_where(user::Column::Email.eq(email.as_str()))
+                .and_where(user::Column::IsActive.eq(kind.for_active_user()));
+        };
+        let mut eligible_ids = Query::select();
+        eligible_ids.column(user::Column::Id);
+        eligible_users(&mut eligible_ids);
+        let mut new_token = Query::select();
+        new_token
+            .expr(Expr::val(token.clone()))
+            .expr(Expr::val(now + one_time_token_lifetime()))
+            .column(user::Column::Id);
+        eligible_users(&mut new_token);
+
+        let txn = begin_write(&self.db).await?;
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // A commit that wrote rows waits for its WAL flush (milliseconds); one that wrote none does
+            // not, which would tell the two apart again. Not waiting risks losing this token and e-mail
+            // if the server crashes within a fraction of a second; the person then asks again.
+            txn.execute_unprepared("SET LOCAL synchronous_commit = off")
+                .await?;
+        }
+        let delete = Query::delete()
+            .from_table(table.clone())
+            .and_where(Expr::col(user_column.clone()).in_subquery(eligible_ids))
+            .to_owned();
+        txn.execute(&delete).await?;
+        let insert = Query::insert()
+            .into_table(table.clone())
+            .columns([token_column.clone(), expires_column, user_column])
+            .select_from(new_token)
+            .context("building the token insert")?
+            .to_owned();
+        match txn.execute(&insert).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        // Queued only beside the token just written, if one was.
+        let token_written = Query::select()
+            .expr(Expr::val(1))
+            .from(table)
+            .and_where(Expr::col(token_column).eq(token.as_str()))
+            .to_owned();
+        let queued =
+            crate::mail::outbox::insert_if_exists(&txn, message, now, token_written).await?;
+        if queued {
+            self.mail.commit_and_send(txn).await?;
+        } else {
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// `POST /reset-password/complete/`. Also signs the user out everywhere (their refresh tokens are
+    /// deleted): whoever knew the old password must not keep a session.
+    pub async fn complete_password_reset(
+        &self,
+        email: &Email,
+        token: &str,
+        password: &Password,
+    ) -> Result<()> {
+        let invalid = AccountError::InvalidResetToken;
+        let Some(user) = find_user_by_email(&self.db, email)
+            .await?
+            .filter(|u| u.is_active)
+        else {
+            return Err(invalid);
+        };
+        let Some(record) = password_reset_token::Entity::find()
+            .filter(password_reset_token::Column::UserId.eq(user.id))
+            .one(&self.db)
+            .await?
+        else {
+            return Err(invalid);
+        };
+        // A wrong guess burns the token (as in the original), so guessing cannot be repeated.
+        if record.token != token || record.expires_at < Utc::now() {
+            password_reset_token::Entity::delete_by_id(record.id)
+                .exec(&self.db)
+                .await?;
+            return Err(invalid);
+        }
+        let hashed_password = password::hash(password.expose())
+            .await
+            .context("hashing the password")?;
+
+        let txn = begin_write(&self.db).await?;
+        let deleted = password_reset_token::Entity::delete_by_id(record.id)
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(invalid);
+        }
+        let revoked = set_password(&txn, user.id, hashed_password).await?;
+        self.mail
+            .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
+            .await?;
+        self.mail.commit_and_send(txn).await?;
+        self.revocations.apply(revoked);
+        Ok(())
+    }
+
+    /// `POST /login/`. `client` is the caller's address, for the rate limits: only wrong passwords
+    /// count against them (see `limiter`).
+    pub async fn login(
+        &self,
+        email: &Email,
+        password: &Password,
+        client: Option<IpAddr>,
+    ) -> Result<LoginTokens> {
+        let attempt = self
+            .limits
+            .begin_password_attempt(&self.db, email.as_str(), client)
+            .await
+            .map_err(|e| e.into_account_error(too_many_logins))?;
+        let user = find_user_by_email(&self.db, email).await?;
+        let stored = user.as_ref().map(|u| u.hashed_password.clone());
+        let matches = password::verify(password.expose(), stored)
+            .await
+            .context("verifying the password")?;
+        let user = match user {
+            Some(user) if matches => user,
+            _ => {
+                attempt.failed();
+                return Err(AccountError::InvalidCredentials);
+            }
+        };
+        attempt.succeeded(&self.db).await;
+        if !user.is_active {
+            return Err(AccountError::NotActivated);
+        }
+        let refresh = self
+            .tokens
+            .issue_refresh(user.id)
+            .context("signing the refresh token")?;
+        refresh_token::ActiveModel {
+            token: Set(refresh.token.clone()),
+            expires_at: Set(refresh.expires_at),
+            user_id: Set(user.id),
+            ..Default::default()
+        }
+        .insert(&self.db)
         .await?;
-    if deleted.rows_affected == 0 {
-        return Err(invalid());
+        let access = self.issue_access(user.id)?;
+        Ok(LoginTokens {
+            access_token: access.token,
+            refresh_token: refresh.token,
+        })
     }
-    user::Entity::update_many()
-        .col_expr(user::Column::IsActive, Expr::value(true))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user.id))
-        .exec(&txn)
-        .await?;
-    state
-        .mail
-        .enqueue(&txn, &user.email, Notice::ActivationComplete)
-        .await
-        .or_internal(INTERNAL_ERROR)?;
-    txn.commit().await?;
-    state.mail.wake_worker();
-    Ok(())
-}
 
-/// `POST /activation/resend/`: a new activation token and e-mail, only for an existing inactive user.
-/// Says nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited
-/// like [`register`], before anything is looked up, so known and unknown e-mails are limited alike.
-pub async fn resend_activation(
-    state: &AppState,
-    email: &Email,
-    client: Option<IpAddr>,
-) -> Result<(), Error> {
-    limit(
-        state,
-        Request::ResendActivation,
-        email,
-        client,
-        INTERNAL_ERROR,
-    )
-    .await?;
-    mail_by_address(state, email, MailByAddress::Activation).await
-}
+    /// Decodes a refresh token (`BadRefreshToken` with the token's fault) and finds its stored row.
+    async fn stored_refresh_token(&self, token: &str) -> Result<(i32, refresh_token::Model)> {
+        let claims = self
+            .tokens
+            .decode_refresh(token)
+            .map_err(AccountError::BadRefreshToken)?;
+        let record = refresh_token::Entity::find()
+            .filter(refresh_token::Column::Token.eq(token))
+            .one(&self.db)
+            .await?
+            .ok_or(AccountError::RefreshTokenNotFound)?;
+        Ok((claims.user_id, record))
+    }
 
-/// `POST /password-reset/request/`: a reset token and e-mail, only for an existing active user. Says
-/// nothing about whether one exists, not even in its timing (see [`mail_by_address`]). Limited like
-/// [`resend_activation`].
-pub async fn request_password_reset(
-    state: &AppState,
-    email: &Email,
-    client: Option<IpAddr>,
-) -> Result<(), Error> {
-    limit(state, Request::PasswordReset, email, client, INTERNAL_ERROR).await?;
-    mail_by_address(state, email, MailByAddress::PasswordReset).await
+    /// `POST /refresh/`: a new access token.
+    pub async fn refresh(&self, token: &str) -> Result<String> {
+        let (user_id, _) = self.stored_refresh_token(token).await?;
+        if user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .is_none()
+        {
+            return Err(AccountError::UserNotFound);
+        }
+        Ok(self.issue_access(user_id)?.token)
+    }
+
+    /// An access token stamped no earlier than the user's last revocation, so it works even when it is
+    /// issued in the same millisecond as a logout.
+    fn issue_access(&self, user_id: i32) -> Result<IssuedToken> {
+        let issued_at = self.revocations.issue_not_before(user_id, now_ms());
+        Ok(self
+            .tokens
+            .issue_access_at(user_id, issued_at)
+            .context("signing the access token")?)
+    }
+
+    /// `POST /logout/`: the refresh token stops working, and so do the user's access tokens issued
+    /// until now. Its faults are those of `/refresh/`.
+    ///
+    /// Access tokens are revoked per user, not per session: they carry no session id (the contract's
+    /// claims, and tokens minted elsewhere have none), so the one refresh token cannot name "its" access
+    /// tokens. The user's other sessions keep their refresh tokens and get new access tokens from
+    /// `/refresh/`; a stolen access token of this session cannot outlive the logout.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let (user_id, record) = self.stored_refresh_token(token).await?;
+        let txn = begin_write(&self.db).await?;
+        refresh_token::Entity::delete_by_id(record.id)
+            .exec(&txn)
+            .await?;
+        let revoked = revocation::revoke_access_tokens(&txn, user_id, now_ms()).await?;
+        txn.commit().await?;
+        self.revocations.apply(revoked);
+        Ok(())
+    }
+
+    /// `POST /password-change/`: the signed-in user's new password; every refresh token of theirs is
+    /// revoked and a notice e-mailed. Guesses at the old password count against the login limit, so a
+    /// stolen access token cannot be used to brute-force it.
+    pub async fn change_password(
+        &self,
+        user_id: i32,
+        old_password: &str,
+        new_password: &Password,
+        client: Option<IpAddr>,
+    ) -> Result<()> {
+        let user = user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .filter(|u| u.is_active)
+            .ok_or(AuthError::UserNotActive)?;
+        let attempt = self
+            .limits
+            .begin_password_attempt(&self.db, &user.email, client)
+            .await
+            .map_err(|e| e.into_account_error(too_many_logins))?;
+        let matches = password::verify(old_password, Some(user.hashed_password.clone()))
+            .await
+            .context("verifying the password")?;
+        if !matches {
+            attempt.failed();
+            return Err(AccountError::WrongOldPassword);
+        }
+        attempt.succeeded(&self.db).await;
+        let hashed_password = password::hash(new_password.expose())
+            .await
+            .context("hashing the password")?;
+        let txn = begin_write(&self.db).await?;
+        let revoked = set_password(&txn, user.id, hashed_password).await?;
+        self.mail
+            .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
+            .await?;
+        self.mail.commit_and_send(txn).await?;
+        self.revocations.apply(revoked);
+        Ok(())
+    }
 }
 
 /// The two e-mails anyone may ask for by address alone, and the user each is for.
@@ -294,134 +571,6 @@ impl MailByAddress {
     }
 }
 
-/// Replaces the user's token of `kind` and queues its e-mail, when `email` names a user in the right
-/// state. The answer is the same either way, and so is the work: rather than look the user up and
-/// branch (which made existing accounts take twice as long, a timing oracle for who is registered),
-/// every request renders the e-mail and runs the same transaction, whose statements carry the
-/// condition themselves (`... WHERE user_id IN (SELECT id FROM users WHERE email = ? AND is_active =
-/// ?)`) and touch no rows for an address that is owed nothing. A concurrent request for the same user
-/// that wins the race to the one-per-user token row makes this one a no-op: its token and e-mail
-/// stand (on PostgreSQL neither transaction sees the other's row before the insert).
-async fn mail_by_address(
-    state: &AppState,
-    email: &Email,
-    kind: MailByAddress,
-) -> Result<(), Error> {
-    let now = Utc::now();
-    let token = random_token();
-    let message = state
-        .mail
-        .render(email.as_str(), kind.notice(&token))
-        .or_internal(INTERNAL_ERROR)?;
-    let (table, [token_column, expires_column, user_column]) = kind.token_table();
-    let eligible_users = |select: &mut SelectStatement| {
-        select
-            .from(user::Entity)
-            .and_where(user::Column::Email.eq(email.as_str()))
-            .and_where(user::Column::IsActive.eq(kind.for_active_user()));
-    };
-    let mut eligible_ids = Query::select();
-    eligible_ids.column(user::Column::Id);
-    eligible_users(&mut eligible_ids);
-    let mut new_token = Query::select();
-    new_token
-        .expr(Expr::val(token.clone()))
-        .expr(Expr::val(now + one_time_token_lifetime()))
-        .column(user::Column::Id);
-    eligible_users(&mut new_token);
-
-    let txn = begin_write(&state.db).await?;
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // A commit that wrote rows waits for its WAL flush (milliseconds); one that wrote none does
-        // not, which would tell the two apart again. Not waiting risks losing this token and e-mail
-        // if the server crashes within a fraction of a second; the person then asks again.
-        txn.execute_unprepared("SET LOCAL synchronous_commit = off")
-            .await?;
-    }
-    let delete = Query::delete()
-        .from_table(table.clone())
-        .and_where(Expr::col(user_column.clone()).in_subquery(eligible_ids))
-        .to_owned();
-    txn.execute(&delete).await?;
-    let insert = Query::insert()
-        .into_table(table.clone())
-        .columns([token_column.clone(), expires_column, user_column])
-        .select_from(new_token)
-        .map_err(|e| Error::internal(INTERNAL_ERROR, e))?
-        .to_owned();
-    match txn.execute(&insert).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    // Queued only beside the token just written, if one was.
-    let token_written = Query::select()
-        .expr(Expr::val(1))
-        .from(table)
-        .and_where(Expr::col(token_column).eq(token.as_str()))
-        .to_owned();
-    let queued = crate::mail::outbox::insert_if_exists(&txn, message, now, token_written).await?;
-    txn.commit().await?;
-    if queued {
-        state.mail.wake_worker();
-    }
-    Ok(())
-}
-
-/// `POST /reset-password/complete/`. Also signs the user out everywhere (their refresh tokens are
-/// deleted): whoever knew the old password must not keep a session.
-pub async fn complete_password_reset(
-    state: &AppState,
-    email: &Email,
-    token: &str,
-    password: &Password,
-) -> Result<(), Error> {
-    let invalid = || Error::bad_request("Invalid email or token.");
-    let user = find_user_by_email(&state.db, email)
-        .await
-        .or_internal(RESET_ERROR)?
-        .filter(|u| u.is_active)
-        .ok_or_else(invalid)?;
-    let record = password_reset_token::Entity::find()
-        .filter(password_reset_token::Column::UserId.eq(user.id))
-        .one(&state.db)
-        .await
-        .or_internal(RESET_ERROR)?
-        .ok_or_else(invalid)?;
-    // A wrong guess burns the token (as in the original), so guessing cannot be repeated.
-    if record.token != token || record.expires_at < Utc::now() {
-        password_reset_token::Entity::delete_by_id(record.id)
-            .exec(&state.db)
-            .await
-            .or_internal(RESET_ERROR)?;
-        return Err(invalid());
-    }
-    let hashed_password = password::hash(password.expose())
-        .await
-        .or_internal(RESET_ERROR)?;
-
-    let txn = begin_write(&state.db).await.or_internal(RESET_ERROR)?;
-    let deleted = password_reset_token::Entity::delete_by_id(record.id)
-        .exec(&txn)
-        .await
-        .or_internal(RESET_ERROR)?;
-    if deleted.rows_affected == 0 {
-        return Err(invalid());
-    }
-    let revoked = set_password(&txn, user.id, hashed_password)
-        .await
-        .or_internal(RESET_ERROR)?;
-    state
-        .mail
-        .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
-        .await
-        .or_internal(RESET_ERROR)?;
-    txn.commit().await.or_internal(RESET_ERROR)?;
-    state.revocations.apply(revoked);
-    state.mail.wake_worker();
-    Ok(())
-}
-
 /// Stores a new password hash and signs the user out everywhere (refresh tokens deleted, access
 /// tokens revoked): whoever knew the old password must not keep a session. Apply the result after
 /// commit.
@@ -446,164 +595,8 @@ pub struct LoginTokens {
     pub refresh_token: String,
 }
 
-/// `POST /login/`. `client` is the caller's address, for the rate limits: only wrong passwords
-/// count against them (see `limiter`).
-pub async fn login(
-    state: &AppState,
-    email: &Email,
-    password: &Password,
-    client: Option<IpAddr>,
-) -> Result<LoginTokens, Error> {
-    let attempt = state
-        .account_limits
-        .begin_password_attempt(&state.db, email.as_str(), client)
-        .await
-        .map_err(|e| e.into_error(TOO_MANY_LOGINS, LOGIN_ERROR))?;
-    let user = find_user_by_email(&state.db, email)
-        .await
-        .or_internal(LOGIN_ERROR)?;
-    let stored = user.as_ref().map(|u| u.hashed_password.clone());
-    let matches = password::verify(password.expose(), stored)
-        .await
-        .or_internal(LOGIN_ERROR)?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => {
-            attempt.failed();
-            return Err(Error::unauthorized("Invalid email or password."));
-        }
-    };
-    attempt.succeeded(&state.db).await;
-    if !user.is_active {
-        return Err(Error::forbidden("User account is not activated."));
-    }
-    let refresh = state
-        .tokens
-        .issue_refresh(user.id)
-        .or_internal(LOGIN_ERROR)?;
-    refresh_token::ActiveModel {
-        token: Set(refresh.token.clone()),
-        expires_at: Set(refresh.expires_at),
-        user_id: Set(user.id),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .or_internal(LOGIN_ERROR)?;
-    let access = issue_access(state, user.id).or_internal(LOGIN_ERROR)?;
-    Ok(LoginTokens {
-        access_token: access.token,
-        refresh_token: refresh.token,
-    })
-}
-
-/// Decodes a refresh token (400 with the token's fault) and finds its stored row (401).
-async fn stored_refresh_token(
-    state: &AppState,
-    token: &str,
-) -> Result<(i32, refresh_token::Model), Error> {
-    let claims = state
-        .tokens
-        .decode_refresh(token)
-        .map_err(|e| Error::bad_request(e.to_string()))?;
-    let record = refresh_token::Entity::find()
-        .filter(refresh_token::Column::Token.eq(token))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Error::unauthorized("Refresh token not found."))?;
-    Ok((claims.user_id, record))
-}
-
-/// `POST /refresh/`: a new access token.
-pub async fn refresh(state: &AppState, token: &str) -> Result<String, Error> {
-    let (user_id, _) = stored_refresh_token(state, token).await?;
-    if user::Entity::find_by_id(user_id)
-        .one(&state.db)
-        .await?
-        .is_none()
-    {
-        return Err(Error::not_found("User not found."));
-    }
-    Ok(issue_access(state, user_id)
-        .or_internal(INTERNAL_ERROR)?
-        .token)
-}
-
-/// An access token stamped no earlier than the user's last revocation, so it works even when it is
-/// issued in the same millisecond as a logout.
-fn issue_access(
-    state: &AppState,
-    user_id: i32,
-) -> Result<crate::auth::IssuedToken, jsonwebtoken::errors::Error> {
-    let issued_at = state.revocations.issue_not_before(user_id, now_ms());
-    state.tokens.issue_access_at(user_id, issued_at)
-}
-
-/// `POST /logout/`: the refresh token stops working, and so do the user's access tokens issued
-/// until now. Its faults are those of `/refresh/`.
-///
-/// Access tokens are revoked per user, not per session: they carry no session id (the contract's
-/// claims, and tokens minted elsewhere have none), so the one refresh token cannot name "its" access
-/// tokens. The user's other sessions keep their refresh tokens and get new access tokens from
-/// `/refresh/`; a stolen access token of this session cannot outlive the logout.
-pub async fn logout(state: &AppState, token: &str) -> Result<(), Error> {
-    let (user_id, record) = stored_refresh_token(state, token).await?;
-    let txn = begin_write(&state.db).await?;
-    refresh_token::Entity::delete_by_id(record.id)
-        .exec(&txn)
-        .await?;
-    let revoked = revocation::revoke_access_tokens(&txn, user_id, now_ms()).await?;
-    txn.commit().await?;
-    state.revocations.apply(revoked);
-    Ok(())
-}
-
-/// `POST /password-change/`: the signed-in user's new password; every refresh token of theirs is
-/// revoked and a notice e-mailed. Guesses at the old password count against the login limit, so a
-/// stolen access token cannot be used to brute-force it.
-pub async fn change_password(
-    state: &AppState,
-    user_id: i32,
-    old_password: &str,
-    new_password: &Password,
-    client: Option<IpAddr>,
-) -> Result<(), Error> {
-    let user = user::Entity::find_by_id(user_id)
-        .one(&state.db)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(|| Error::unauthorized(crate::auth::USER_NOT_ACTIVE))?;
-    let attempt = state
-        .account_limits
-        .begin_password_attempt(&state.db, &user.email, client)
-        .await
-        .map_err(|e| e.into_error(TOO_MANY_LOGINS, INTERNAL_ERROR))?;
-    let matches = password::verify(old_password, Some(user.hashed_password.clone()))
-        .await
-        .or_internal(INTERNAL_ERROR)?;
-    if !matches {
-        attempt.failed();
-        return Err(Error::bad_request("The old password is incorrect."));
-    }
-    attempt.succeeded(&state.db).await;
-    let hashed_password = password::hash(new_password.expose())
-        .await
-        .or_internal(INTERNAL_ERROR)?;
-    let txn = begin_write(&state.db).await?;
-    let revoked = set_password(&txn, user.id, hashed_password).await?;
-    state
-        .mail
-        .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
-        .await
-        .or_internal(INTERNAL_ERROR)?;
-    txn.commit().await?;
-    state.revocations.apply(revoked);
-    state.mail.wake_worker();
-    Ok(())
-}
-
 /// Moves a user to another group (`theater users set-group`).
-pub async fn set_group(db: &DatabaseConnection, email: &Email, group: Group) -> Result<(), Error> {
+pub async fn set_group(db: &DatabaseConnection, email: &Email, group: Group) -> Result<()> {
     let group_id = group_id(db, group).await?;
     let updated = user::Entity::update_many()
         .col_expr(user::Column::GroupId, Expr::value(group_id))
@@ -612,7 +605,7 @@ pub async fn set_group(db: &DatabaseConnection, email: &Email, group: Group) -> 
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(Error::not_found(format!("No user with the email {email}.")));
+        return Err(AccountError::NoSuchUser(email.clone()));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::error::{ErrorBody, FieldError, ValidationErrorBody};
+use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -56,6 +56,139 @@ impl Modify for BearerAuth {
     }
 }
 
+/// One failure an endpoint documents: a variant of its domain's error (status and text from the
+/// domain's [`DomainError`] impl) or the endpoint's 500 text ([`Internal`]). Listed per endpoint
+/// with [`error_responses!`](crate::error_responses).
+#[derive(Debug)]
+pub struct DocumentedError {
+    status: axum::http::StatusCode,
+    detail: String,
+    limited: bool,
+}
+
+/// What an [`error_responses!`](crate::error_responses) list takes: a domain error, an array of
+/// them, or [`Internal`].
+pub trait Documents {
+    fn documented(self) -> Vec<DocumentedError>;
+}
+
+impl<E: DomainError> Documents for E {
+    fn documented(self) -> Vec<DocumentedError> {
+        vec![DocumentedError::from(self)]
+    }
+}
+
+impl<E: DomainError, const N: usize> Documents for [E; N] {
+    fn documented(self) -> Vec<DocumentedError> {
+        self.into_iter().map(DocumentedError::from).collect()
+    }
+}
+
+impl Documents for Internal {
+    fn documented(self) -> Vec<DocumentedError> {
+        let Internal(text) = self;
+        vec![DocumentedError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            detail: text.to_owned(),
+            limited: false,
+        }]
+    }
+}
+
+impl<E: DomainError> From<E> for DocumentedError {
+    fn from(e: E) -> Self {
+        let status = e.status();
+        // A failure of ours shows its own 500 text, or the generic one: never its cause.
+        let detail = if status == axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+            e.internal_text()
+                .unwrap_or(crate::error::INTERNAL_ERROR)
+                .to_owned()
+        } else {
+            e.to_string()
+        };
+        Self {
+            status,
+            limited: e.retry_after_secs().is_some(),
+            detail,
+        }
+    }
+}
+
+/// The endpoint's documented 500 text, in an [`error_responses!`](crate::error_responses) list.
+pub struct Internal(pub &'static str);
+
+/// The responses for `errors`: one per status, whose description quotes each text and whose example
+/// is the first (`{"detail": ...}`); a 429 also documents `Retry-After`.
+pub fn error_responses(
+    errors: impl IntoIterator<Item = DocumentedError>,
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+    use utoipa::openapi::{
+        ContentBuilder, Ref, ResponseBuilder,
+        header::HeaderBuilder,
+        schema::{ObjectBuilder, Type},
+    };
+    let mut by_status: std::collections::BTreeMap<u16, (Vec<String>, bool)> = Default::default();
+    for e in errors {
+        let (texts, limited) = by_status.entry(e.status.as_u16()).or_default();
+        if !texts.contains(&e.detail) {
+            texts.push(e.detail);
+        }
+        *limited |= e.limited;
+    }
+    by_status
+        .into_iter()
+        .map(|(status, (texts, limited))| {
+            let quoted: Vec<String> = texts.iter().map(|t| format!("`{t}`")).collect();
+            // One example (the first text; `example` and `examples` exclude each other, and
+            // clients show `example`); the description quotes them all.
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .example(Some(serde_json::json!({ "detail": texts.first() })));
+            let mut response = ResponseBuilder::new()
+                .description(quoted.join(" or "))
+                .content("application/json", content.build());
+            if limited {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(
+                            ObjectBuilder::new()
+                                .schema_type(Type::Integer)
+                                .minimum(Some(1)),
+                        )
+                        .description(Some("Seconds until the request is allowed again"))
+                        .build(),
+                );
+            }
+            (status.to_string(), response.build().into())
+        })
+        .collect()
+}
+
+/// Declares a type whose OpenAPI responses are the listed failures (each [`Documents`]: a domain
+/// error variant, an array of them, or [`Internal`] with the endpoint's 500 text), for a handler's
+/// `responses(...)`.
+#[macro_export]
+macro_rules! error_responses {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident = [$($error:expr),* $(,)?];) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::Response>,
+            > {
+                $crate::http::openapi::error_responses(
+                    [$($crate::http::openapi::Documents::documented($error)),*]
+                        .into_iter()
+                        .flatten(),
+                )
+            }
+        }
+    };
+}
+
 /// `{"type": "string", "pattern": NO_NUL}`: text the service stores, which refuses NUL.
 pub const NO_NUL: &str = "^[^\\u0000]*$";
 
@@ -63,21 +196,11 @@ pub const NO_NUL: &str = "^[^\\u0000]*$";
 /// also accepts other Unicode digits, which this pattern leaves out).
 pub const PASSWORD_PATTERN: &str = "^(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[0-9])(?=[^\\u0000]*[@$!%*?#&])[^\\u0000]{8,}$";
 
-/// Operations with a per-client attempt limit (429 with `Retry-After`).
-const RATE_LIMITED: [&str; 6] = [
-    "/api/v1/accounts/register/",
-    "/api/v1/accounts/login/",
-    "/api/v1/accounts/activation/resend/",
-    "/api/v1/accounts/password-reset/request/",
-    "/api/v1/accounts/reset-password/complete/",
-    "/api/v1/accounts/password-change/",
-];
-
 /// The document as served: the generated one, completed with what derive macros cannot say.
 ///
-/// - every response an operation can give: 422 wherever input is parsed, 401 where a token is
-///   read, 413 for bodies, 429 with `Retry-After` on the limited account operations, 500 (a failed
-///   dependency or a caught panic) and 503 (the request deadline) everywhere;
+/// - every response an operation can give beyond the domain failures its handler documents
+///   (`error_responses!`): 422 wherever input is parsed, 401 where a token is read, 413 for
+///   bodies, 500 (a failed dependency or a caught panic) and 503 (the request deadline) everywhere;
 /// - an example per error response, taken from the text its description quotes;
 /// - the rules JSON Schema can state: no NUL in any string a request sends, the password rules,
 ///   the release-year and age limits as date patterns (they move with the calendar, so the
@@ -113,7 +236,7 @@ fn complete_operations(doc: &mut serde_json::Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
-    for (path, item) in paths.iter_mut() {
+    for item in paths.values_mut() {
         let Some(item) = item.as_object_mut() else {
             continue;
         };
@@ -172,17 +295,6 @@ fn complete_operations(doc: &mut serde_json::Value) {
                     ),
                 );
             }
-            if RATE_LIMITED.contains(&path.as_str()) {
-                let mut limited = error_response(
-                    "Too many attempts from this client or for this e-mail; see `Retry-After`",
-                    "Too many login attempts. Try again later.",
-                );
-                limited["headers"] = json!({"Retry-After": {
-                    "description": "Seconds until the next attempt is allowed",
-                    "schema": {"type": "integer", "minimum": 1},
-                }});
-                add("429", limited);
-            }
             add(
                 "500",
                 error_response("An unexpected failure", crate::error::INTERNAL_ERROR),
@@ -234,7 +346,6 @@ fn add_example(
         let fallback = match status {
             "401" => Some("Authorization header is missing"),
             "413" => Some("Failed to buffer the request body: length limit exceeded"),
-            "429" => Some("Too many login attempts. Try again later."),
             _ => None,
         };
         if let Some(text) = quoted.or(fallback) {

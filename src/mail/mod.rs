@@ -165,6 +165,17 @@ impl Mail {
         format!("<{id:032x}@{}>", self.message_id_domain)
     }
 
+    /// Commits the transaction that enqueued mail, then wakes the worker: one call, so no change that
+    /// owes an e-mail can commit and leave it waiting for the next poll.
+    pub async fn commit_and_send(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+    ) -> Result<(), sea_orm::DbErr> {
+        txn.commit().await?;
+        self.wake_worker();
+        Ok(())
+    }
+
     /// Tells the worker there is mail; call after the transaction that enqueued it has committed.
     pub fn wake_worker(&self) {
         self.wake.notify_one();

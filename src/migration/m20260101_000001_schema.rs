@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::{cascade, create_index, drop_tables, timestamp_now};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -110,21 +112,15 @@ impl MigrationTrait for Migration {
                     .col(string_len_uniq(Users::Email, 255))
                     .col(string_len(Users::HashedPassword, 255))
                     .col(boolean(Users::IsActive).default(false))
-                    .col(
-                        timestamp_with_time_zone(Users::CreatedAt)
-                            .default(Expr::current_timestamp()),
-                    )
-                    .col(
-                        timestamp_with_time_zone(Users::UpdatedAt)
-                            .default(Expr::current_timestamp()),
-                    )
+                    .col(timestamp_now(Users::CreatedAt))
+                    .col(timestamp_now(Users::UpdatedAt))
                     .col(integer(Users::GroupId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Users::Table, Users::GroupId)
-                            .to(UserGroups::Table, UserGroups::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        Users::Table,
+                        Users::GroupId,
+                        UserGroups::Table,
+                        UserGroups::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -143,12 +139,12 @@ impl MigrationTrait for Migration {
                     .col(date_null(UserProfiles::DateOfBirth))
                     .col(text_null(UserProfiles::Info))
                     .col(integer_uniq(UserProfiles::UserId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(UserProfiles::Table, UserProfiles::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        UserProfiles::Table,
+                        UserProfiles::UserId,
+                        Users::Table,
+                        Users::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -171,35 +167,29 @@ impl MigrationTrait for Migration {
                         .col(string_len_uniq(TokenColumn::Token, len))
                         .col(timestamp_with_time_zone(TokenColumn::ExpiresAt))
                         .col(user_id)
-                        .foreign_key(
-                            ForeignKey::create()
-                                .from(Alias::new(table), TokenColumn::UserId)
-                                .to(Users::Table, Users::Id)
-                                .on_delete(ForeignKeyAction::Cascade),
-                        )
+                        .foreign_key(&mut cascade(
+                            Alias::new(table),
+                            TokenColumn::UserId,
+                            Users::Table,
+                            Users::Id,
+                        ))
                         .to_owned(),
                 )
                 .await?;
             // Expired-token clean-up scans by expiry; refresh tokens are also looked up by user.
-            manager
-                .create_index(
-                    Index::create()
-                        .name(format!("ix_{table}_expires_at"))
-                        .table(Alias::new(table))
-                        .col(TokenColumn::ExpiresAt)
-                        .to_owned(),
-                )
-                .await?;
+            let (expiry, user) = (
+                format!("ix_{table}_expires_at"),
+                format!("ix_{table}_user_id"),
+            );
+            create_index(
+                manager,
+                &expiry,
+                Alias::new(table),
+                [TokenColumn::ExpiresAt],
+            )
+            .await?;
             if !one_per_user {
-                manager
-                    .create_index(
-                        Index::create()
-                            .name(format!("ix_{table}_user_id"))
-                            .table(Alias::new(table))
-                            .col(TokenColumn::UserId)
-                            .to_owned(),
-                    )
-                    .await?;
+                create_index(manager, &user, Alias::new(table), [TokenColumn::UserId]).await?;
             }
         }
 
@@ -244,12 +234,12 @@ impl MigrationTrait for Migration {
                     .col(decimal_len(Movies::Budget, 15, 2))
                     .col(double(Movies::Revenue))
                     .col(integer(Movies::CountryId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Movies::Table, Movies::CountryId)
-                            .to(Countries::Table, Countries::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        Movies::Table,
+                        Movies::CountryId,
+                        Countries::Table,
+                        Countries::Id,
+                    ))
                     .index(
                         Index::create()
                             .name("uq_movie_name_date")
@@ -260,15 +250,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_movies_country_id")
-                    .table(Movies::Table)
-                    .col(Movies::CountryId)
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "ix_movies_country_id",
+            Movies::Table,
+            [Movies::CountryId],
+        )
+        .await?;
         for (table, other_column, other_table) in [
             ("movies_genres", "genre_id", "genres"),
             ("actors_movies", "actor_id", "actors"),
@@ -282,38 +270,31 @@ impl MigrationTrait for Migration {
                         .col(integer(Link::MovieId))
                         .col(integer(other.clone()))
                         .primary_key(Index::create().col(Link::MovieId).col(other.clone()))
-                        .foreign_key(
-                            ForeignKey::create()
-                                .from(Alias::new(table), Link::MovieId)
-                                .to(Movies::Table, Movies::Id)
-                                .on_delete(ForeignKeyAction::Cascade),
-                        )
-                        .foreign_key(
-                            ForeignKey::create()
-                                .from(Alias::new(table), other.clone())
-                                .to(Alias::new(other_table), Named::Id)
-                                .on_delete(ForeignKeyAction::Cascade),
-                        )
+                        .foreign_key(&mut cascade(
+                            Alias::new(table),
+                            Link::MovieId,
+                            Movies::Table,
+                            Movies::Id,
+                        ))
+                        .foreign_key(&mut cascade(
+                            Alias::new(table),
+                            other.clone(),
+                            Alias::new(other_table),
+                            Named::Id,
+                        ))
                         .to_owned(),
                 )
                 .await?;
             // The primary key serves lookups by movie; this one serves filters by genre/actor/language.
-            manager
-                .create_index(
-                    Index::create()
-                        .name(format!("ix_{table}_{other_column}"))
-                        .table(Alias::new(table))
-                        .col(other)
-                        .col(Link::MovieId)
-                        .to_owned(),
-                )
-                .await?;
+            let name = format!("ix_{table}_{other_column}");
+            let columns = [other.into_iden(), Link::MovieId.into_iden()];
+            create_index(manager, &name, Alias::new(table), columns).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
+        let tables = [
             "movies_languages",
             "actors_movies",
             "movies_genres",
@@ -328,11 +309,7 @@ impl MigrationTrait for Migration {
             "user_profiles",
             "users",
             "user_groups",
-        ] {
-            manager
-                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
-                .await?;
-        }
-        Ok(())
+        ];
+        drop_tables(manager, &tables).await
     }
 }

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::{create_index, drop_tables, timestamp_now};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -31,37 +33,25 @@ impl MigrationTrait for Migration {
                     .col(string_len(EmailOutbox::Recipient, 255))
                     .col(string_len(EmailOutbox::Subject, 255))
                     .col(text(EmailOutbox::HtmlBody))
-                    .col(
-                        timestamp_with_time_zone(EmailOutbox::CreatedAt)
-                            .default(Expr::current_timestamp()),
-                    )
+                    .col(timestamp_now(EmailOutbox::CreatedAt))
                     .col(integer(EmailOutbox::Attempts).default(0))
-                    .col(
-                        timestamp_with_time_zone(EmailOutbox::NextAttemptAt)
-                            .default(Expr::current_timestamp()),
-                    )
+                    .col(timestamp_now(EmailOutbox::NextAttemptAt))
                     .col(timestamp_with_time_zone_null(EmailOutbox::SentAt))
                     .col(text_null(EmailOutbox::LastError))
                     .to_owned(),
             )
             .await?;
         // The worker asks for "unsent, due now, oldest first".
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_email_outbox_pending")
-                    .table(EmailOutbox::Table)
-                    .col(EmailOutbox::SentAt)
-                    .col(EmailOutbox::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        create_index(
+            manager,
+            "ix_email_outbox_pending",
+            EmailOutbox::Table,
+            [EmailOutbox::SentAt, EmailOutbox::NextAttemptAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(EmailOutbox::Table).to_owned())
-            .await
+        drop_tables(manager, &["email_outbox"]).await
     }
 }

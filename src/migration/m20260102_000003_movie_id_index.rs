@@ -19,15 +19,7 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != sea_orm::DbBackend::Sqlite {
             return Ok(());
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_movies_id")
-                    .table(Movies::Table)
-                    .col(Movies::Id)
-                    .to_owned(),
-            )
-            .await
+        super::create_index(manager, "ix_movies_id", Movies::Table, [Movies::Id]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

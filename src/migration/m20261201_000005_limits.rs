@@ -12,6 +12,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::{cascade, create_index, drop_tables};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -46,25 +48,23 @@ impl MigrationTrait for Migration {
                     .col(integer(TokenRevocations::UserId).primary_key())
                     .col(big_integer(TokenRevocations::ValidAfterMs))
                     .col(big_integer(TokenRevocations::UpdatedAtMs))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(TokenRevocations::Table, TokenRevocations::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        TokenRevocations::Table,
+                        TokenRevocations::UserId,
+                        Users::Table,
+                        Users::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         // The poll asks for "changed since"; housekeeping for "older than".
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_token_revocations_updated_at_ms")
-                    .table(TokenRevocations::Table)
-                    .col(TokenRevocations::UpdatedAtMs)
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "ix_token_revocations_updated_at_ms",
+            TokenRevocations::Table,
+            [TokenRevocations::UpdatedAtMs],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -85,24 +85,16 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         // Pruning deletes by `tat_ms`; without the index it would scan the table under a flood.
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_rate_limits_tat_ms")
-                    .table(RateLimits::Table)
-                    .col(RateLimits::TatMs)
-                    .to_owned(),
-            )
-            .await?;
-        Ok(())
+        create_index(
+            manager,
+            "ix_rate_limits_tat_ms",
+            RateLimits::Table,
+            [RateLimits::TatMs],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(RateLimits::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(TokenRevocations::Table).to_owned())
-            .await
+        drop_tables(manager, &["rate_limits", "token_revocations"]).await
     }
 }

@@ -10,6 +10,53 @@ mod m20260102_000003_movie_id_index;
 mod m20260201_000004_email_outbox_delivery;
 mod m20261201_000005_limits;
 
+/// `CREATE INDEX {name} ON {table} ({columns})`.
+async fn create_index<C: IntoIden>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column.into_iden());
+    }
+    manager.create_index(index).await
+}
+
+/// `FOREIGN KEY ({table}.{column}) REFERENCES {to_table} ({to_column}) ON DELETE CASCADE`: every
+/// reference in the schema goes with the row it names.
+fn cascade(
+    table: impl IntoIden,
+    column: impl IntoIden,
+    to_table: impl IntoIden,
+    to_column: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(table, column)
+        .to(to_table, to_column)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// A timestamp column that defaults to the time of the insert.
+fn timestamp_now(column: impl IntoIden) -> ColumnDef {
+    sea_orm_migration::schema::timestamp_with_time_zone(column)
+        .default(Expr::current_timestamp())
+        .to_owned()
+}
+
+/// `DROP TABLE` each, in order.
+async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(Alias::new(*table)).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

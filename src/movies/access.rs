@@ -5,14 +5,12 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
+use super::error::CatalogError;
 use crate::{
-    auth::{Authenticated, find_account},
+    auth::{AuthError, Authenticated, find_account},
     config::CatalogWrites,
-    error::{Error, INTERNAL_ERROR, ResultExt},
     state::AppState,
 };
-
-pub const NOT_STAFF: &str = "You don't have permission to modify the catalog.";
 
 /// Extracted before the path and the body, so authentication is answered before validation (the
 /// contract's order for protected endpoints).
@@ -20,20 +18,17 @@ pub const NOT_STAFF: &str = "You don't have permission to modify the catalog.";
 pub struct CatalogWriter;
 
 impl FromRequestParts<AppState> for CatalogWriter {
-    type Rejection = Error;
+    type Rejection = CatalogError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, CatalogError> {
         if state.config.catalog_writes == CatalogWrites::Open {
             return Ok(Self);
         }
         let caller = Authenticated::from_request_parts(parts, state).await?;
-        let account = find_account(&state.db, caller.user_id)
-            .await
-            .or_internal(INTERNAL_ERROR)?;
-        match account {
+        match find_account(&state.db, caller.user_id).await? {
             Some(account) if account.is_active && account.group.is_staff() => Ok(Self),
-            Some(account) if account.is_active => Err(Error::forbidden(NOT_STAFF)),
-            _ => Err(Error::unauthorized(crate::auth::USER_NOT_ACTIVE)),
+            Some(account) if account.is_active => Err(CatalogError::NotStaff),
+            _ => Err(AuthError::UserNotActive.into()),
         }
     }
 }

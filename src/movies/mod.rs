@@ -1,10 +1,12 @@
 //! The movie catalog: `/api/v1/theater/movies/` (list with optional search/filter/sort, create,
 //! detail, update, delete) and the IMDb CSV importer behind `theater seed`.
 //!
-//! Every domain has the same files: the router here, [`handlers`] (thin, documented endpoints),
-//! [`wire`] (request and response types), [`domain`] (value types parsed from input with the
-//! contract's 422 texts) and its data access, here [`store`] (the SQL: few round trips, the read
-//! endpoints are load-tested). Beside them:
+//! Every domain has the same files: the router here, [`handlers`] (thin, documented endpoints, with
+//! the failures each documents), [`wire`] (request and response types), [`domain`] (value types
+//! parsed from input with the contract's 422 texts), [`error`] (every failure and its status),
+//! [`service`] (the rules: every read and write goes through it, with the cache) and its data
+//! access, here [`store`] (the SQL: few round trips, the read endpoints are load-tested). Beside
+//! them:
 //! - [`access`]: who may write (staff by default; `CATALOG_WRITES=open` for the original's clients);
 //! - [`cache`]: rendered details and list pages, dropped on every write;
 //! - [`import`]: `theater seed`.
@@ -12,8 +14,10 @@
 pub mod access;
 pub mod cache;
 pub mod domain;
+pub mod error;
 pub mod handlers;
 pub mod import;
+pub mod service;
 pub mod store;
 pub mod text;
 pub mod wire;

@@ -1,19 +1,49 @@
-//! The profile endpoints: thin handlers over [`super::service`], each with its OpenAPI description.
-//! Their input and output types are in [`super::wire`].
+//! The profile endpoints: thin handlers over [`Profiles`], each with its OpenAPI description and
+//! the failures it documents (from [`ProfileError`]). Their input and output types are in
+//! [`super::wire`].
 
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{
+    error::ProfileError,
     form::ProfileForm,
-    service::{self, NewProfile, ProfileChanges},
+    service::{NewProfile, ProfileChanges, Profiles},
     wire::{ProfileCreateForm, ProfileResponse, ProfileUpdateForm, UserPath},
 };
 use crate::{
-    auth::Authenticated,
-    error::{Error, ErrorBody, ValidationErrorBody},
+    auth::{AuthError, Authenticated},
+    error::Error,
+    error_responses,
     http::extract::PathParams,
-    state::AppState,
 };
+
+error_responses! {
+    struct CreateErrors = [
+        ProfileError::AlreadyExists,
+        AuthError::TOKEN_FAILURES,
+        AuthError::UserNotActive,
+        ProfileError::Forbidden,
+        ProfileError::example_upload_failed(),
+    ];
+}
+
+error_responses! {
+    struct ReadErrors = [
+        AuthError::TOKEN_FAILURES,
+        ProfileError::Forbidden,
+        ProfileError::NotFound,
+    ];
+}
+
+error_responses! {
+    struct UpdateErrors = [
+        AuthError::TOKEN_FAILURES,
+        AuthError::UserNotActive,
+        ProfileError::Forbidden,
+        ProfileError::NotFound,
+        ProfileError::example_upload_failed(),
+    ];
+}
 
 /// Create a user's profile.
 #[utoipa::path(
@@ -25,25 +55,19 @@ use crate::{
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Profile created", body = ProfileResponse),
-        (status = 400, description = "`User already has a profile.`", body = ErrorBody),
-        (status = 401, description = "Missing, malformed, expired or invalid token; or `User not found or not active.`", body = ErrorBody),
-        (status = 403, description = "`You don't have permission to edit this profile.`", body = ErrorBody),
-        (status = 413, description = "The body is far beyond any valid form", body = ErrorBody),
-        (status = 422, description = "Invalid form", body = ValidationErrorBody),
-        (status = 500, description = "`Failed to upload avatar. Please try again later.`", body = ErrorBody),
+        CreateErrors,
     )
 )]
 pub async fn create_profile(
-    State(state): State<AppState>,
+    State(profiles): State<Profiles>,
     auth: Authenticated,
     PathParams(path): PathParams<UserPath>,
     ProfileForm(new): ProfileForm<NewProfile>,
 ) -> Result<(StatusCode, Json<ProfileResponse>), Error> {
-    let user_id = service::authorize_write(&state.db, auth.user_id, path.user_id).await?;
-    let profile = service::create_profile(&state.db, &state.storage, user_id, new).await?;
+    let profile = profiles.create(auth.user_id, path.user_id, new).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ProfileResponse::new(profile, &state.storage)),
+        Json(ProfileResponse::new(profile, profiles.storage())),
     ))
 }
 
@@ -56,22 +80,16 @@ pub async fn create_profile(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = ProfileResponse),
-        (status = 401, description = "Missing, malformed, expired or invalid token", body = ErrorBody),
-        (status = 403, description = "`You don't have permission to edit this profile.`", body = ErrorBody),
-        (status = 404, description = "`Profile not found.`", body = ErrorBody),
-        (status = 422, description = "Invalid path", body = ValidationErrorBody),
+        ReadErrors,
     )
 )]
 pub async fn get_profile(
-    State(state): State<AppState>,
+    State(profiles): State<Profiles>,
     auth: Authenticated,
     PathParams(path): PathParams<UserPath>,
 ) -> Result<Json<ProfileResponse>, Error> {
-    service::ensure_owner_or_admin(&state.db, auth.user_id, path.user_id).await?;
-    let profile = service::find_profile(&state.db, path.user_id)
-        .await?
-        .ok_or_else(|| Error::not_found(service::NOT_FOUND))?;
-    Ok(Json(ProfileResponse::new(profile, &state.storage)))
+    let profile = profiles.get(auth.user_id, path.user_id).await?;
+    Ok(Json(ProfileResponse::new(profile, profiles.storage())))
 }
 
 /// Change any of a profile's fields (the owner or an admin); a new avatar replaces the old one.
@@ -84,21 +102,15 @@ pub async fn get_profile(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = ProfileResponse),
-        (status = 401, description = "Missing, malformed, expired or invalid token; or `User not found or not active.`", body = ErrorBody),
-        (status = 403, description = "`You don't have permission to edit this profile.`", body = ErrorBody),
-        (status = 404, description = "`Profile not found.`", body = ErrorBody),
-        (status = 413, description = "The body is far beyond any valid form", body = ErrorBody),
-        (status = 422, description = "Invalid form", body = ValidationErrorBody),
-        (status = 500, description = "`Failed to upload avatar. Please try again later.`", body = ErrorBody),
+        UpdateErrors,
     )
 )]
 pub async fn update_profile(
-    State(state): State<AppState>,
+    State(profiles): State<Profiles>,
     auth: Authenticated,
     PathParams(path): PathParams<UserPath>,
     ProfileForm(changes): ProfileForm<ProfileChanges>,
 ) -> Result<Json<ProfileResponse>, Error> {
-    let user_id = service::authorize_write(&state.db, auth.user_id, path.user_id).await?;
-    let profile = service::update_profile(&state.db, &state.storage, user_id, changes).await?;
-    Ok(Json(ProfileResponse::new(profile, &state.storage)))
+    let profile = profiles.update(auth.user_id, path.user_id, changes).await?;
+    Ok(Json(ProfileResponse::new(profile, profiles.storage())))
 }

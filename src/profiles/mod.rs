@@ -5,12 +5,14 @@
 //! (422, [`form::ProfileForm`]) → permission (403) → target user (401) → existing profile (400) →
 //! upload (500) → 201.
 //!
-//! Layout (the same in every domain): the router here, [`handlers`], [`wire`] (request and response
-//! types), [`domain`] (value types) and [`service`] (rules and data access); beside them `form` (the
-//! bounded multipart reader) and `body` (the unread-body guard).
+//! Layout (the same in every domain): the router here, [`handlers`] (with the failures each
+//! documents), [`wire`] (request and response types), [`domain`] (value types), [`error`] (every
+//! failure and its status) and [`service`] (rules and data access); beside them `form` (the bounded
+//! multipart reader) and `body` (the unread-body guard).
 
 mod body;
 pub mod domain;
+pub mod error;
 pub mod form;
 pub mod handlers;
 pub mod service;

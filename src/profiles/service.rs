@@ -25,23 +25,41 @@
 
 use std::future::Future;
 
+use axum::extract::FromRef;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
 };
 
-use super::domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo};
+use super::{
+    domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo},
+    error::ProfileError,
+};
 use crate::{
-    auth::{Group, USER_NOT_ACTIVE, find_account},
+    auth::{AuthError, Group, find_account},
     entities::user_profile,
-    error::{Error, INTERNAL_ERROR, ResultExt, is_unique_violation},
+    error::is_unique_violation,
+    state::AppState,
     storage::Storage,
 };
 
-pub const FORBIDDEN: &str = "You don't have permission to edit this profile.";
-pub const ALREADY_EXISTS: &str = "User already has a profile.";
-pub const UPLOAD_FAILED: &str = "Failed to upload avatar. Please try again later.";
-pub const NOT_FOUND: &str = "Profile not found.";
+type Result<T, E = ProfileError> = std::result::Result<T, E>;
+
+/// What the profile rules use: the database and the avatar storage. Handlers take it as their state.
+#[derive(Clone)]
+pub struct Profiles {
+    db: DatabaseConnection,
+    storage: Storage,
+}
+
+impl FromRef<AppState> for Profiles {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            storage: state.storage.clone(),
+        }
+    }
+}
 
 /// A complete, valid profile form.
 #[derive(Debug)]
@@ -65,35 +83,64 @@ pub struct ProfileChanges {
     pub avatar: Option<Avatar>,
 }
 
-/// Contract step 3: a user may touch only their own profile; an `admin` anyone's.
-pub async fn ensure_owner_or_admin(
-    db: &DatabaseConnection,
-    caller: i32,
-    target: i64,
-) -> Result<(), Error> {
-    if i64::from(caller) == target {
-        return Ok(());
+impl Profiles {
+    /// The storage the avatars are in (responses link to them).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
-    match find_account(db, caller).await? {
-        Some(account) if account.group == Group::Admin => Ok(()),
-        _ => Err(Error::forbidden(FORBIDDEN)),
-    }
-}
 
-/// Contract steps 3 and 4 for writes: permission (403), then an existing, active target (401).
-pub async fn authorize_write(
-    db: &DatabaseConnection,
-    caller: i32,
-    target: i64,
-) -> Result<i32, Error> {
-    ensure_owner_or_admin(db, caller, target).await?;
-    // An id beyond `i32` names no user.
-    let Ok(target) = i32::try_from(target) else {
-        return Err(Error::unauthorized(USER_NOT_ACTIVE));
-    };
-    match find_account(db, target).await? {
-        Some(account) if account.is_active => Ok(target),
-        _ => Err(Error::unauthorized(USER_NOT_ACTIVE)),
+    /// Contract step 3: a user may touch only their own profile; an `admin` anyone's.
+    async fn ensure_owner_or_admin(&self, caller: i32, target: i64) -> Result<()> {
+        if i64::from(caller) == target {
+            return Ok(());
+        }
+        match find_account(&self.db, caller).await? {
+            Some(account) if account.group == Group::Admin => Ok(()),
+            _ => Err(ProfileError::Forbidden),
+        }
+    }
+
+    /// Contract steps 3 and 4 for writes: permission (403), then an existing, active target (401).
+    async fn authorize_write(&self, caller: i32, target: i64) -> Result<i32> {
+        self.ensure_owner_or_admin(caller, target).await?;
+        // An id beyond `i32` names no user.
+        let Ok(target) = i32::try_from(target) else {
+            return Err(AuthError::UserNotActive.into());
+        };
+        match find_account(&self.db, target).await? {
+            Some(account) if account.is_active => Ok(target),
+            _ => Err(AuthError::UserNotActive.into()),
+        }
+    }
+
+    /// `GET`: the profile of `target`, for its owner or an admin.
+    pub async fn get(&self, caller: i32, target: i64) -> Result<user_profile::Model> {
+        self.ensure_owner_or_admin(caller, target).await?;
+        find_profile(&self.db, target)
+            .await?
+            .ok_or(ProfileError::NotFound)
+    }
+
+    /// `POST`: contract steps 3–7 for `new` (see the module doc for the consistency rules).
+    pub async fn create(
+        &self,
+        caller: i32,
+        target: i64,
+        new: NewProfile,
+    ) -> Result<user_profile::Model> {
+        let user_id = self.authorize_write(caller, target).await?;
+        create_profile(&self.db, &self.storage, user_id, new).await
+    }
+
+    /// `PATCH`: the checks of a write, then `changes` (404 when there is no profile).
+    pub async fn update(
+        &self,
+        caller: i32,
+        target: i64,
+        changes: ProfileChanges,
+    ) -> Result<user_profile::Model> {
+        let user_id = self.authorize_write(caller, target).await?;
+        update_profile(&self.db, &self.storage, user_id, changes).await
     }
 }
 
@@ -112,18 +159,18 @@ pub async fn find_profile(
 }
 
 /// Contract steps 5–7: 400 when a profile exists, the avatar upload (500), the row.
-pub async fn create_profile(
+async fn create_profile(
     db: &DatabaseConnection,
     storage: &Storage,
     user_id: i32,
     new: NewProfile,
-) -> Result<user_profile::Model, Error> {
+) -> Result<user_profile::Model> {
     let (db, storage) = (db.clone(), storage.clone());
     run_to_completion(async move {
         // The lock first: a writer waiting for it holds no connection.
         let _lock = local_lock(user_id).lock().await;
         if find_profile(&db, user_id.into()).await?.is_some() {
-            return Err(Error::bad_request(ALREADY_EXISTS));
+            return Err(ProfileError::AlreadyExists);
         }
         let key = new.avatar.key(user_id);
         upload(&storage, &key, &new.avatar).await?;
@@ -137,7 +184,7 @@ pub async fn create_profile(
                     Ok(_) => storage.delete_or_log(&key).await,
                     Err(e) => tracing::error!(key, error = %e, "cannot tell whether an object is an orphan"),
                 }
-                Err(Error::bad_request(ALREADY_EXISTS))
+                Err(ProfileError::AlreadyExists)
             }
             Err(Failure::Error(e)) => {
                 storage.delete_or_log(&key).await;
@@ -149,18 +196,18 @@ pub async fn create_profile(
 }
 
 /// Applies `changes` to the profile of `user_id` (404 when there is none).
-pub async fn update_profile(
+async fn update_profile(
     db: &DatabaseConnection,
     storage: &Storage,
     user_id: i32,
     changes: ProfileChanges,
-) -> Result<user_profile::Model, Error> {
+) -> Result<user_profile::Model> {
     let (db, storage) = (db.clone(), storage.clone());
     run_to_completion(async move {
         let _lock = local_lock(user_id).lock().await;
         // 404 before anything is uploaded.
         if find_profile(&db, user_id.into()).await?.is_none() {
-            return Err(Error::not_found(NOT_FOUND));
+            return Err(ProfileError::NotFound);
         }
         let new_key = match &changes.avatar {
             Some(avatar) => {
@@ -202,7 +249,7 @@ pub async fn update_profile(
 enum Failure {
     /// A concurrent insert won the unique `user_id` (possible only outside this process's lock).
     LostRace,
-    Error(Error),
+    Error(ProfileError),
 }
 
 impl From<DbErr> for Failure {
@@ -290,12 +337,12 @@ async fn update_row(
     user_id: i32,
     changes: ProfileChanges,
     new_key: Option<&str>,
-) -> Result<(user_profile::Model, Option<String>), Error> {
+) -> Result<(user_profile::Model, Option<String>)> {
     let write = RowWrite::begin(db, user_id).await?;
     let conn = write.conn(db);
     let current = find_profile(&conn, user_id.into())
         .await?
-        .ok_or_else(|| Error::not_found(NOT_FOUND))?;
+        .ok_or(ProfileError::NotFound)?;
     let mut row: user_profile::ActiveModel = current.clone().into();
     if let Some(v) = changes.first_name {
         row.first_name = Set(Some(v.into_inner()));
@@ -335,19 +382,19 @@ fn local_lock(user_id: i32) -> &'static tokio::sync::Mutex<()> {
     &STRIPES[user_id.unsigned_abs() as usize % STRIPES.len()]
 }
 
-async fn upload(storage: &Storage, key: &str, avatar: &Avatar) -> Result<(), Error> {
+async fn upload(storage: &Storage, key: &str, avatar: &Avatar) -> Result<()> {
     storage
         .put(key, avatar.bytes().clone(), avatar.kind().content_type())
         .await
-        .or_internal(UPLOAD_FAILED)
+        .map_err(|e| ProfileError::UploadFailed(e.into()))
 }
 
 /// Runs `work` in its own task and waits for it: dropping the caller (a client that hangs up)
 /// does not cancel it between an upload and the database write that goes with it.
 async fn run_to_completion<T: Send + 'static>(
-    work: impl Future<Output = Result<T, Error>> + Send + 'static,
-) -> Result<T, Error> {
+    work: impl Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
     tokio::spawn(work)
         .await
-        .unwrap_or_else(|e| Err(Error::internal(INTERNAL_ERROR, e)))
+        .unwrap_or_else(|e| Err(ProfileError::Internal(e.into())))
 }

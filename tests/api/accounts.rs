@@ -439,8 +439,9 @@ async fn register_reports_a_database_failure_as_500(backend: Backend) {
 /// address is owed an e-mail (they used to be one lookup for an unknown address and a whole
 /// transaction for a known one).
 async fn resend_and_reset_request_run_the_same_statements_for_every_address(backend: Backend) {
+    use axum::extract::FromRef;
     use std::sync::Mutex;
-    use theater::accounts::{domain::Email, service};
+    use theater::accounts::{Accounts, domain::Email};
     let app = spawn_mail_app(backend).await;
     app.active_user("active@example.com").await;
     app.register("inactive@example.com", PASSWORD).await;
@@ -452,10 +453,10 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
             statements.lock().unwrap().push(info.statement.sql.clone())
         });
     }
-    let state = theater::state::AppState {
+    let accounts = Accounts::from_ref(&theater::state::AppState {
         db,
         ..app.state.clone()
-    };
+    });
     let record = |address: &str| {
         statements.lock().unwrap().clear();
         Email::parse(address).unwrap()
@@ -471,9 +472,7 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
     let mut resend = Vec::new();
     for address in addresses {
         let email = record(address);
-        service::resend_activation(&state, &email, None)
-            .await
-            .unwrap();
+        accounts.resend_activation(&email, None).await.unwrap();
         resend.push(taken());
     }
     let mut reset = Vec::new();
@@ -483,9 +482,7 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
         "nobody@example.com",
     ] {
         let email = record(address);
-        service::request_password_reset(&state, &email, None)
-            .await
-            .unwrap();
+        accounts.request_password_reset(&email, None).await.unwrap();
         reset.push(taken());
     }
     for runs in [&resend, &reset] {

@@ -1,0 +1,199 @@
+//! The catalog's rules over its store and its cache: [`Catalog`] holds exactly those two, and every
+//! write goes through it, so no handler can forget to drop the cached bodies a write made stale.
+//! The read paths return the serialised JSON the cache keeps (a hit is a copy, not a render).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use bytes::Bytes;
+use sea_orm::DatabaseConnection;
+use url::form_urlencoded;
+
+use super::{
+    cache::CatalogCache,
+    domain::MovieId,
+    error::CatalogError,
+    store::{self, CreateError, UpdateOutcome},
+    wire::{ListQuery, MovieDetail, MovieList, MovieUpdate, NewMovie},
+};
+use crate::state::AppState;
+
+type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The catalog's store and cache. Handlers take it as their state.
+#[derive(Clone)]
+pub struct Catalog {
+    db: DatabaseConnection,
+    cache: Arc<CatalogCache>,
+}
+
+impl FromRef<AppState> for Catalog {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            cache: state.catalog_cache.clone(),
+        }
+    }
+}
+
+/// The movie an id names, or the contract's 404 for ids no row can have.
+fn row_id(id: MovieId) -> Result<i32> {
+    id.as_i32().ok_or(CatalogError::MovieNotFound)
+}
+
+/// Serialises once; the bytes are what the cache keeps.
+fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
+    Ok(Bytes::from(serde_json::to_vec(value)?))
+}
+
+impl Catalog {
+    /// A page of the catalog as JSON (`NoMovies` for an empty catalog, no match or a page past
+    /// the end).
+    pub async fn list(&self, query: &ListQuery) -> Result<Bytes> {
+        let page = query.page.get();
+        let per_page = query.per_page.get();
+        // The first page's link is canonical for every parameter, filters included: a fine cache
+        // key.
+        let key = page_link(page, per_page, query);
+        let load = async {
+            let count = store::count_movies(&self.db, &query.filters);
+            let total_items = self
+                .cache
+                .count(encoded_filters(query), async { Ok(count.await?) })
+                .await?;
+            if total_items == 0 {
+                return Ok(None);
+            }
+            let movies = store::page_movies(&self.db, query).await?;
+            if movies.is_empty() {
+                return Ok(None);
+            }
+            let total_pages = (total_items + per_page - 1) / per_page;
+            let link = |n: i64| page_link(n, per_page, query);
+            to_json(&MovieList {
+                movies,
+                prev_page: (page > 1).then(|| link(page - 1)),
+                next_page: (page < total_pages).then(|| link(page + 1)),
+                total_pages,
+                total_items,
+            })
+            .map(Some)
+        };
+        self.cache
+            .list(key, load)
+            .await?
+            .ok_or(CatalogError::NoMovies)
+    }
+
+    /// A movie with its country, genres, actors and languages, as JSON.
+    pub async fn detail(&self, id: MovieId) -> Result<Bytes> {
+        let id = row_id(id)?;
+        let load = async {
+            match store::movie_detail(&self.db, id).await? {
+                Some(detail) => to_json(&detail).map(Some),
+                None => Ok(None),
+            }
+        };
+        self.cache
+            .detail(id, load)
+            .await?
+            .ok_or(CatalogError::MovieNotFound)
+    }
+
+    /// Adds a movie; missing countries, genres, actors and languages are created.
+    pub async fn create(&self, movie: &NewMovie) -> Result<MovieDetail> {
+        match store::create_movie(&self.db, movie).await {
+            Ok(detail) => {
+                self.cache.movie_changed();
+                Ok(detail)
+            }
+            Err(CreateError::Conflict) => Err(CatalogError::Duplicate {
+                name: movie.name.as_str().to_owned(),
+                date: movie.date.get(),
+            }),
+            Err(CreateError::Integrity(e)) => {
+                tracing::info!(error = %e, "movie create refused by a constraint");
+                Err(CatalogError::Refused)
+            }
+            Err(CreateError::Db(e)) => Err(e.into()),
+        }
+    }
+
+    /// Changes the given fields of a movie.
+    pub async fn update(&self, id: MovieId, update: &MovieUpdate) -> Result<()> {
+        match store::update_movie(&self.db, row_id(id)?, update).await? {
+            UpdateOutcome::Updated => {
+                self.cache.movie_changed();
+                Ok(())
+            }
+            UpdateOutcome::NotFound => Err(CatalogError::MovieNotFound),
+            UpdateOutcome::Rejected => Err(CatalogError::Refused),
+        }
+    }
+
+    /// Removes a movie and its genre, actor and language links.
+    pub async fn delete(&self, id: MovieId) -> Result<()> {
+        if store::delete_movie(&self.db, row_id(id)?).await? {
+            self.cache.movie_changed();
+            Ok(())
+        } else {
+            Err(CatalogError::MovieNotFound)
+        }
+    }
+}
+
+/// `/theater/movies/?page={n}&per_page={per_page}` exactly as the original, then the active filters.
+fn page_link(page: i64, per_page: i64, query: &ListQuery) -> String {
+    let mut link = format!("/theater/movies/?page={page}&per_page={per_page}");
+    let filters = encoded_filters(query);
+    if !filters.is_empty() {
+        link.push('&');
+        link.push_str(&filters);
+    }
+    link
+}
+
+/// The active filters (and sort) as a query string, in a fixed order: also the key of their count.
+fn encoded_filters(query: &ListQuery) -> String {
+    let mut encoded = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in &query.filters.query_pairs() {
+        encoded.append_pair(key, value);
+    }
+    encoded.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::Fields;
+    use serde_json::json;
+
+    fn query(pairs: &[(&str, &str)]) -> ListQuery {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        Fields::new("query", map).read().unwrap()
+    }
+
+    #[test]
+    fn links_are_the_originals_without_filters() {
+        assert_eq!(
+            page_link(2, 10, &query(&[])),
+            "/theater/movies/?page=2&per_page=10"
+        );
+    }
+
+    #[test]
+    fn links_keep_filters_url_encoded() {
+        let q = query(&[
+            ("search", "war & peace"),
+            ("sort", "name"),
+            ("genre", "Sci-Fi"),
+        ]);
+        assert_eq!(
+            page_link(3, 5, &q),
+            "/theater/movies/?page=3&per_page=5&search=war+%26+peace&genre=Sci-Fi&sort=name"
+        );
+    }
+}
