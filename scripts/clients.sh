@@ -42,15 +42,10 @@ py_tools() {
 }
 
 # --- the service
-cargo build --locked --quiet
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/theater"
+BIN="$(theater_bin)"
 WORK="$(mktemp -d)"
 SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_server EXIT
 
 port="$(free_port)"
 export DATA_DIR="$WORK/data" BIND_ADDRESS=127.0.0.1 PORT="$port" APP_BASE_URL="http://127.0.0.1:$port" \

@@ -20,3 +20,18 @@ wait_healthy() {
   echo "no answer from $url/health after 30 s" >&2
   return 1
 }
+
+# Prints the path of the service's debug build, building it first (a no-op when the tests built it;
+# honours CARGO_TARGET_DIR). Run from the repository root.
+theater_bin() {
+  cargo build --locked --quiet && echo "${CARGO_TARGET_DIR:-$PWD/target}/debug/theater"
+}
+
+# Stops the service a script started in the background (its pid in SERVER_PID) and removes the
+# script's scratch directory (WORK); both may be empty. For `trap stop_server EXIT`.
+stop_server() {
+  if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=""
+  if [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
+  WORK=""
+}

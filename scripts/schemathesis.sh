@@ -41,19 +41,9 @@ if [ "$(cat "$VENV/.theater-version" 2>/dev/null)" != "$WANT" ] ||
   echo "$WANT" >"$VENV/.theater-version"
 fi
 
-# A no-op when the test step has built it already.
-cargo build --locked --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/theater"
-
-
+BIN="$(theater_bin)"
 SERVER_PID=""
 WORK=""
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  SERVER_PID=""
-  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
-  WORK=""
-}
 trap stop_server EXIT
 
 # run_backend NAME [DATABASE_URL]

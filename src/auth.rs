@@ -57,7 +57,7 @@ impl DomainError for AuthError {
     }
 }
 
-crate::impl_from_domain_error!(AuthError);
+crate::impl_from_domain_error!(@http AuthError);
 
 impl AuthError {
     /// The 401s of the [`Authenticated`] extractor, for the OpenAPI documents of protected endpoints.
@@ -328,7 +328,20 @@ where
 }
 
 /// The three rows of `user_groups`, in increasing privilege.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum Group {
     User,
     Moderator,
@@ -336,14 +349,8 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 3] = [Group::User, Group::Moderator, Group::Admin];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Moderator => "moderator",
-            Self::Admin => "admin",
-        }
+        self.into()
     }
 
     /// `moderator` or `admin`.
@@ -356,16 +363,12 @@ impl std::str::FromStr for Group {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
+        use strum::VariantArray;
+        Self::VARIANTS
+            .iter()
+            .copied()
             .find(|g| g.as_str() == s)
             .ok_or_else(|| format!("{s:?} is not one of: user, moderator, admin"))
-    }
-}
-
-impl std::fmt::Display for Group {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

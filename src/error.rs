@@ -156,11 +156,22 @@ impl<T, E: DomainError> DomainResultExt<T> for std::result::Result<T, E> {
     }
 }
 
-/// `impl From<$domain> for Error` with the generic 500 text, so handlers whose endpoint documents
-/// no 500 text of its own can use `?`, and `IntoResponse` the same way (extractor rejections).
+/// For a domain error enum with an `Internal(anyhow::Error)` variant: database errors convert into
+/// it (so `?` works on queries), `impl From<$domain> for Error` with the generic 500 text (so
+/// handlers whose endpoint documents no 500 text of its own can use `?`), and `IntoResponse` the
+/// same way (extractor rejections).
 #[macro_export]
 macro_rules! impl_from_domain_error {
     ($domain:ty) => {
+        impl From<sea_orm::DbErr> for $domain {
+            fn from(e: sea_orm::DbErr) -> Self {
+                Self::Internal(e.into())
+            }
+        }
+
+        $crate::impl_from_domain_error!(@http $domain);
+    };
+    (@http $domain:ty) => {
         impl From<$domain> for $crate::error::Error {
             fn from(e: $domain) -> Self {
                 Self::from_domain(e, $crate::error::INTERNAL_ERROR)

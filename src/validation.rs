@@ -7,8 +7,9 @@
 //! value exists only when every field parsed. Domain types (`Email`, `Password`, ...) implement
 //! [`FromInput`] with the contract's messages, so handlers never see invalid input.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, collections::HashMap};
 
+use bytes::Bytes;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
@@ -97,12 +98,41 @@ pub trait FromFields: Sized {
     fn from_fields(fields: &mut Fields) -> Option<Self>;
 }
 
-/// Field-by-field reader over one JSON object, collecting failures.
+/// A type that can be read from a form's file part.
+pub trait FromFile: Sized {
+    fn from_file(file: FilePart) -> Result<Self, Invalid>;
+}
+
+/// A file part of a form, as received (a reader may stop just past its type's limit).
+#[derive(Debug)]
+pub struct FilePart {
+    pub bytes: Bytes,
+    pub file_name: Option<String>,
+}
+
+/// What a form (`multipart/form-data`, urlencoded) adds to the object of its text fields.
+#[derive(Debug, Default)]
+pub struct FormInput {
+    /// Text parts that failed as received (a file where text was expected, a value past the
+    /// reader's limit), with the input their error shows.
+    pub failed: HashMap<String, (Invalid, Value)>,
+    pub files: HashMap<String, FilePart>,
+    /// Reading stopped early: absent fields may simply not have been read.
+    pub cut_short: bool,
+}
+
+/// Field-by-field reader over one JSON object, collecting failures: the one reader of JSON bodies,
+/// query strings, path parameters and forms.
+///
+/// A form follows FastAPI's `Form()` rather than pydantic's JSON rules: an empty value is no value
+/// (Starlette), except in a field read with `keep_empty`; a missing field's error shows `null`, not
+/// the whole input; and a form whose reading stopped early reports no field missing.
 #[derive(Debug)]
 pub struct Fields {
     source: &'static str,
     input: Map<String, Value>,
     errors: Vec<FieldError>,
+    form: Option<FormInput>,
 }
 
 impl Fields {
@@ -113,6 +143,15 @@ impl Fields {
             source,
             input,
             errors: Vec::new(),
+            form: None,
+        }
+    }
+
+    /// A form: its text fields and what else came with them (FastAPI's `loc` is `body`).
+    pub fn form(text: Map<String, Value>, form: FormInput) -> Self {
+        Self {
+            form: Some(form),
+            ..Self::new("body", text)
         }
     }
 
@@ -140,26 +179,109 @@ impl Fields {
 
     /// A field that must be present and valid.
     pub fn required<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        match self.input.get(name) {
+        self.read_required(name, false)
+    }
+
+    /// A field that must be present; a form's empty value is still a value (FastAPI would call it
+    /// missing, but the contract gives the profile's `info` its own message for it).
+    pub fn required_keep_empty<T: FromInput>(&mut self, name: &str) -> Option<T> {
+        self.read_required(name, true)
+    }
+
+    /// A field that may be absent or `null` (or, in a form, empty); present values must be valid.
+    pub fn optional<T: FromInput>(&mut self, name: &str) -> Option<T> {
+        self.read_optional(name, false)
+    }
+
+    /// A field that may be absent or `null`; a form's empty value is validated.
+    pub fn optional_keep_empty<T: FromInput>(&mut self, name: &str) -> Option<T> {
+        self.read_optional(name, true)
+    }
+
+    /// A form's file that must be present and valid.
+    pub fn file<T: FromFile>(&mut self, name: &str) -> Option<T> {
+        match self.take_file(name) {
+            Some(file) => self.parse_file(name, file),
             None => {
-                let error = FieldError::new(
-                    "missing",
-                    self.loc(name),
-                    "Field required",
-                    Value::Object(self.input.clone()),
-                );
-                self.errors.push(error);
+                self.missing(name);
                 None
             }
+        }
+    }
+
+    /// A form's file that may be absent; a present one must be valid.
+    pub fn optional_file<T: FromFile>(&mut self, name: &str) -> Option<T> {
+        let file = self.take_file(name)?;
+        self.parse_file(name, file)
+    }
+
+    fn read_required<T: FromInput>(&mut self, name: &str, keep_empty: bool) -> Option<T> {
+        if self.failed_as_received(name) {
+            return None;
+        }
+        match self.present(name, keep_empty) {
+            Some(value) => self.parse(name, value.clone()),
+            None => {
+                self.missing(name);
+                None
+            }
+        }
+    }
+
+    fn read_optional<T: FromInput>(&mut self, name: &str, keep_empty: bool) -> Option<T> {
+        if self.failed_as_received(name) {
+            return None;
+        }
+        match self.present(name, keep_empty) {
+            None | Some(Value::Null) => None,
             Some(value) => self.parse(name, value.clone()),
         }
     }
 
-    /// A field that may be absent or `null`; present values must be valid.
-    pub fn optional<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        match self.input.get(name) {
-            None | Some(Value::Null) => None,
-            Some(value) => self.parse(name, value.clone()),
+    /// The field's value, unless it counts as absent: in a form an empty value is no value (unless
+    /// `keep_empty`).
+    fn present(&self, name: &str, keep_empty: bool) -> Option<&Value> {
+        let value = self.input.get(name)?;
+        let empty_is_absent = self.form.is_some() && !keep_empty;
+        (!(empty_is_absent && value.as_str() == Some(""))).then_some(value)
+    }
+
+    /// Records the failure of a form part that failed as received; `false` when it did not.
+    fn failed_as_received(&mut self, name: &str) -> bool {
+        let Some((invalid, input)) = self.form.as_mut().and_then(|f| f.failed.remove(name)) else {
+            return false;
+        };
+        let error = invalid.at(self.loc(name), &input);
+        self.errors.push(error);
+        true
+    }
+
+    /// pydantic's `missing`; its input is the whole JSON object, or `null` in a form. Not recorded
+    /// for a form whose reading stopped before the field could have been seen.
+    fn missing(&mut self, name: &str) {
+        let input = match &self.form {
+            Some(form) if form.cut_short => return,
+            Some(_) => Value::Null,
+            None => Value::Object(self.input.clone()),
+        };
+        let error = FieldError::new("missing", self.loc(name), "Field required", input);
+        self.errors.push(error);
+    }
+
+    fn take_file(&mut self, name: &str) -> Option<FilePart> {
+        self.form.as_mut()?.files.remove(name)
+    }
+
+    /// The file's own name is what its errors show.
+    fn parse_file<T: FromFile>(&mut self, name: &str, file: FilePart) -> Option<T> {
+        let input = file.file_name.clone().map_or(Value::Null, Value::String);
+        match T::from_file(file) {
+            Ok(v) => Some(v),
+            Err(invalid) => {
+                let error = invalid.at(self.loc(name), &input);
+                self.errors.push(error);
+                None
+            }
         }
     }
 

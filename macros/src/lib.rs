@@ -6,6 +6,9 @@
 //! - a field of type `Option<T>` is optional (absent or `null` is `None`);
 //! - `#[field(default = EXPR)]` gives an absent field a default (query parameters such as `page`);
 //! - `#[field(rename = "name")]` reads the field under another key;
+//! - `#[field(keep_empty)]`: in a form, an empty value is still a value (forms otherwise treat it
+//!   as absent, as FastAPI does);
+//! - `#[field(file)]` reads a form's file part (the type implements `FromFile`);
 //! - any other field is required.
 //!
 //! Each field's rules live in its type (`FromInput`); a type whose reading spans fields (a
@@ -54,25 +57,41 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         } else {
             Reading::Required
         };
+        let (mut keep_empty, mut file) = (false, false);
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("default") {
                     reading = Reading::Default(meta.value()?.parse()?);
-                    Ok(())
                 } else if meta.path.is_ident("rename") {
                     key = meta.value()?.parse::<LitStr>()?.value();
-                    Ok(())
+                } else if meta.path.is_ident("keep_empty") {
+                    keep_empty = true;
+                } else if meta.path.is_ident("file") {
+                    file = true;
                 } else {
-                    Err(meta.error("expected `default = EXPR` or `rename = \"key\"`"))
+                    return Err(meta.error(
+                        "expected `default = EXPR`, `rename = \"key\"`, `keep_empty` or `file`",
+                    ));
                 }
+                Ok(())
             })?;
         }
+        let required = match (file, keep_empty) {
+            (true, _) => quote! { file },
+            (false, true) => quote! { required_keep_empty },
+            (false, false) => quote! { required },
+        };
+        let optional = match (file, keep_empty) {
+            (true, _) => quote! { optional_file },
+            (false, true) => quote! { optional_keep_empty },
+            (false, false) => quote! { optional },
+        };
         let (read, build) = match reading {
             Reading::Required => (
-                quote! { __fields.required(#key) },
+                quote! { __fields.#required(#key) },
                 quote! { #ident: #ident? },
             ),
-            Reading::Optional => (quote! { __fields.optional(#key) }, quote! { #ident }),
+            Reading::Optional => (quote! { __fields.#optional(#key) }, quote! { #ident }),
             Reading::Default(expr) => (
                 quote! { __fields.with_default(#key, #expr) },
                 quote! { #ident: #ident? },

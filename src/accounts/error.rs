@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use sea_orm::DbErr;
 
 use super::domain::Email;
 use crate::{auth::AuthError, auth::TokenError, error::DomainError};
@@ -48,12 +47,6 @@ pub enum AccountError {
     /// as the endpoint's 500 text.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl From<DbErr> for AccountError {
-    fn from(e: DbErr) -> Self {
-        Self::Internal(e.into())
-    }
 }
 
 impl DomainError for AccountError {

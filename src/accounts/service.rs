@@ -14,8 +14,8 @@ use axum::extract::FromRef;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PrimaryKeyTrait, QueryFilter, Set,
     sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement},
 };
 
@@ -159,6 +159,17 @@ pub async fn create_user(
     Ok(user)
 }
 
+/// Deletes a one-time token (row `id` of `E`) in the transaction that acts on it; `false` when a
+/// concurrent request used it first. Deleting first both starts the transaction with a write and
+/// settles the race: of two requests with the same token, only the one that deleted it goes on.
+async fn use_up<E>(txn: &DatabaseTransaction, id: i32) -> Result<bool, DbErr>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    Ok(E::delete_by_id(id).exec(txn).await?.rows_affected > 0)
+}
+
 async fn insert_activation_token(
     db: &impl ConnectionTrait,
     user_id: i32,
@@ -221,12 +232,7 @@ impl Accounts {
         }
 
         let txn = begin_write(&self.db).await?;
-        // Deleting first both starts with a write and settles a race: of two activations with the same
-        // token, only the one that deleted it goes on.
-        let deleted = activation_token::Entity::delete_by_id(record.id)
-            .exec(&txn)
-            .await?;
-        if deleted.rows_affected == 0 {
+        if !use_up::<activation_token::Entity>(&txn, record.id).await? {
             return Err(invalid);
         }
         user::Entity::update_many()
@@ -366,12 +372,20 @@ impl Accounts {
             .context("hashing the password")?;
 
         let txn = begin_write(&self.db).await?;
-        let deleted = password_reset_token::Entity::delete_by_id(record.id)
-            .exec(&txn)
-            .await?;
-        if deleted.rows_affected == 0 {
+        if !use_up::<password_reset_token::Entity>(&txn, record.id).await? {
             return Err(invalid);
         }
+        self.replace_password(txn, &user, hashed_password).await
+    }
+
+    /// Stores the new hash in `txn`, signing the user out everywhere (see [`set_password`]), queues
+    /// the notice, commits and applies the revocations.
+    async fn replace_password(
+        &self,
+        txn: DatabaseTransaction,
+        user: &user::Model,
+        hashed_password: String,
+    ) -> Result<()> {
         let revoked = set_password(&txn, user.id, hashed_password).await?;
         self.mail
             .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
@@ -517,13 +531,7 @@ impl Accounts {
             .await
             .context("hashing the password")?;
         let txn = begin_write(&self.db).await?;
-        let revoked = set_password(&txn, user.id, hashed_password).await?;
-        self.mail
-            .enqueue(&txn, &user.email, Notice::PasswordResetComplete)
-            .await?;
-        self.mail.commit_and_send(txn).await?;
-        self.revocations.apply(revoked);
-        Ok(())
+        self.replace_password(txn, &user, hashed_password).await
     }
 }
 

@@ -8,7 +8,7 @@ use anyhow::Context;
 use minijinja::{AutoEscape, Environment, Output, State, UndefinedBehavior, Value, context};
 
 /// What an e-mail is about; fixes its template, subject and link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::VariantArray)]
 pub enum EmailKind {
     Activation,
     ActivationComplete,
@@ -17,12 +17,7 @@ pub enum EmailKind {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 4] = [
-        EmailKind::Activation,
-        EmailKind::ActivationComplete,
-        EmailKind::PasswordReset,
-        EmailKind::PasswordResetComplete,
-    ];
+    pub const ALL: &[EmailKind] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The template's file name, in `templates/email/` and in `EMAIL_TEMPLATES_DIR`.
     pub fn file_name(self) -> &'static str {
@@ -78,7 +73,7 @@ impl EmailTemplates {
         // An override that names a variable the service does not provide is a mistake worth
         // stopping for, not an empty link in every e-mail.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for kind in EmailKind::ALL {
+        for &kind in EmailKind::ALL {
             let name = kind.file_name();
             let source = match overrides.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => {
@@ -92,7 +87,7 @@ impl EmailTemplates {
                 .with_context(|| format!("e-mail template {name}"))?;
         }
         let templates = Self { env };
-        for kind in EmailKind::ALL {
+        for &kind in EmailKind::ALL {
             templates
                 .render(kind, "someone@example.com", "http://127.0.0.1/")
                 .with_context(|| format!("e-mail template {}", kind.file_name()))?;
@@ -149,7 +144,7 @@ mod tests {
     #[test]
     fn builtin_templates_carry_the_two_elements_escaped() {
         let templates = EmailTemplates::load(None).unwrap();
-        for kind in EmailKind::ALL {
+        for &kind in EmailKind::ALL {
             let html = templates
                 .render(kind, "a<b>@example.com", "http://x.io/p?a=1&b=2")
                 .unwrap();

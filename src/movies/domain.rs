@@ -44,32 +44,36 @@ fn string_too_short(min: usize) -> Invalid {
 }
 
 /// `Released`, `Post Production` or `In Production` (the `movies.status` check constraint).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 pub enum MovieStatus {
     Released,
     #[serde(rename = "Post Production")]
+    #[strum(serialize = "Post Production")]
     PostProduction,
     #[serde(rename = "In Production")]
+    #[strum(serialize = "In Production")]
     InProduction,
 }
 
 impl MovieStatus {
-    pub const ALL: [MovieStatus; 3] = [
-        MovieStatus::Released,
-        MovieStatus::PostProduction,
-        MovieStatus::InProduction,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Released => "Released",
-            Self::PostProduction => "Post Production",
-            Self::InProduction => "In Production",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -379,42 +383,30 @@ impl FromInput for Year {
 }
 
 /// The catalog's orderings; `-` means descending. Every ordering ends with the id so pages are stable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, strum::IntoStaticStr, strum::EnumString)]
 pub enum Sort {
+    #[strum(serialize = "id")]
     Id,
     #[default]
+    #[strum(serialize = "-id")]
     IdDesc,
+    #[strum(serialize = "name")]
     Name,
+    #[strum(serialize = "-name")]
     NameDesc,
+    #[strum(serialize = "date")]
     Date,
+    #[strum(serialize = "-date")]
     DateDesc,
+    #[strum(serialize = "score")]
     Score,
+    #[strum(serialize = "-score")]
     ScoreDesc,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 8] = [
-        Sort::Id,
-        Sort::IdDesc,
-        Sort::Name,
-        Sort::NameDesc,
-        Sort::Date,
-        Sort::DateDesc,
-        Sort::Score,
-        Sort::ScoreDesc,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::IdDesc => "-id",
-            Self::Name => "name",
-            Self::NameDesc => "-name",
-            Self::Date => "date",
-            Self::DateDesc => "-date",
-            Self::Score => "score",
-            Self::ScoreDesc => "-score",
-        }
+        self.into()
     }
 
     /// The SQL `ORDER BY` list over `movies m`.
@@ -435,13 +427,10 @@ impl Sort {
 impl FromInput for Sort {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         const EXPECTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'";
-        value
-            .as_str()
-            .and_then(|s| Self::ALL.into_iter().find(|v| v.as_str() == s))
-            .ok_or_else(|| {
-                Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
-                    .with_ctx(json!({ "expected": EXPECTED }))
-            })
+        value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+            Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
+                .with_ctx(json!({ "expected": EXPECTED }))
+        })
     }
 }
 

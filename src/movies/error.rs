@@ -3,7 +3,6 @@
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use sea_orm::DbErr;
 
 use crate::{auth::AuthError, error::DomainError};
 
@@ -26,12 +25,6 @@ pub enum CatalogError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl From<DbErr> for CatalogError {
-    fn from(e: DbErr) -> Self {
-        Self::Internal(e.into())
-    }
 }
 
 impl DomainError for CatalogError {

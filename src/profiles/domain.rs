@@ -8,7 +8,7 @@ use bytes::Bytes;
 use chrono::{Datelike, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::validation::{FromInput, Invalid};
+use crate::validation::{FilePart, FromFile, FromInput, Invalid};
 
 /// `VARCHAR(100)` in `user_profiles`: longer names are a 422, not a database error.
 pub const NAME_MAX_CHARS: usize = 100;
@@ -24,6 +24,12 @@ impl PersonName {
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+impl FromFile for Avatar {
+    fn from_file(file: FilePart) -> Result<Self, Invalid> {
+        Self::parse(file.bytes, file.file_name.as_deref())
     }
 }
 
@@ -52,7 +58,8 @@ pub fn too_long(max: usize) -> Invalid {
 }
 
 /// The two values the `user_profiles.gender` check allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum Gender {
     Man,
     Woman,
@@ -60,20 +67,15 @@ pub enum Gender {
 
 impl Gender {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Man => "man",
-            Self::Woman => "woman",
-        }
+        self.into()
     }
 }
 
 impl FromInput for Gender {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        match String::from_input(value)?.as_str() {
-            "man" => Ok(Self::Man),
-            "woman" => Ok(Self::Woman),
-            _ => Err(Invalid::value_error("Gender must be one of: man, woman")),
-        }
+        String::from_input(value)?
+            .parse()
+            .map_err(|_| Invalid::value_error("Gender must be one of: man, woman"))
     }
 }
 

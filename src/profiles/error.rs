@@ -2,7 +2,6 @@
 //! The `Display` texts are the contract's `detail`s.
 
 use axum::http::StatusCode;
-use sea_orm::DbErr;
 
 use crate::{auth::AuthError, error::DomainError};
 
@@ -26,12 +25,6 @@ pub enum ProfileError {
     UploadFailed(#[source] anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl From<DbErr> for ProfileError {
-    fn from(e: DbErr) -> Self {
-        Self::Internal(e.into())
-    }
 }
 
 impl DomainError for ProfileError {

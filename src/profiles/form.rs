@@ -12,20 +12,18 @@
 //!
 //! A body left unread is dealt with by [`super::body::hold_unread_body`].
 
-use std::collections::HashMap;
-
 use axum::{
     body::HttpBody,
     extract::{FromRequest, Multipart, Request, multipart::Field},
     http::StatusCode,
 };
 use bytes::{Bytes, BytesMut};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::domain::{Avatar, too_long};
+use super::domain::Avatar;
 use crate::{
     error::{Error, FieldError},
-    validation::{FromInput, Invalid},
+    validation::{Fields, FilePart, FormInput, FromFields, Invalid},
 };
 
 /// Longest text value kept from a part.
@@ -36,29 +34,12 @@ pub const TEXT_MAX_BYTES: usize = 64 * 1024;
 /// repeated or unknown parts reach it (413).
 pub const BODY_LIMIT: usize = Avatar::MAX_BYTES + 16 * TEXT_MAX_BYTES + 64 * 1024;
 
-/// The file part, as received (the avatar is validated later, with the other fields).
-#[derive(Debug)]
-pub struct FilePart {
-    /// At most `Avatar::MAX_BYTES` + one chunk.
-    pub bytes: Bytes,
-    pub file_name: Option<String>,
-}
-
-#[derive(Debug)]
-struct TextPart {
-    value: String,
-    too_long: bool,
-    /// A file was sent where text was expected.
-    is_file: bool,
-}
-
-/// A form as received, before validation.
+/// A form as received, before validation: the text values, the parts that failed as received and
+/// the file, ready to be read by `validation::Fields` like any other input.
 #[derive(Debug, Default)]
 pub struct RawForm {
-    text: HashMap<String, TextPart>,
-    file: Option<FilePart>,
-    /// Reading stopped early: absent fields may simply not have been read.
-    cut_short: bool,
+    text: Map<String, Value>,
+    rest: FormInput,
 }
 
 /// The one file field of the profile form.
@@ -69,176 +50,32 @@ impl RawForm {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut form = Self::default();
         for (name, value) in pairs {
-            form.text.insert(
-                name.to_owned(),
-                TextPart {
-                    value: value.to_owned(),
-                    too_long: false,
-                    is_file: false,
-                },
-            );
+            form.text_part(name.to_owned(), value.to_owned(), false, false);
         }
         form
     }
-}
 
-/// A request type read from a [`RawForm`], collecting every failure.
-pub trait FromForm: Sized {
-    fn from_form(form: &mut FormFields) -> Option<Self>;
-}
-
-/// Field-by-field reader over a [`RawForm`] (the form counterpart of `validation::Fields`).
-pub struct FormFields {
-    form: RawForm,
-    errors: Vec<FieldError>,
-    avatar_seen: bool,
-}
-
-fn loc(name: &str) -> Vec<Value> {
-    vec![json!("body"), json!(name)]
-}
-
-impl FormFields {
-    pub fn new(form: RawForm) -> Self {
-        Self {
-            form,
-            errors: Vec::new(),
-            avatar_seen: false,
-        }
-    }
-
-    /// A text field that must be present, non-empty and valid.
-    pub fn required<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        if self.is_absent(name) {
-            self.missing(name);
-            return None;
-        }
-        self.parse(name)
-    }
-
-    /// A text field whose empty value is still a value (FastAPI would call it missing, but the
-    /// contract gives `info` its own message for it).
-    pub fn required_keep_empty<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        if !self.form.text.contains_key(name) {
-            self.missing(name);
-            return None;
-        }
-        self.parse(name)
-    }
-
-    /// A text field that may be absent or empty; other values must be valid.
-    pub fn optional<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        if self.is_absent(name) {
-            return None;
-        }
-        self.parse(name)
-    }
-
-    /// A text field that may be absent; an empty value is validated.
-    pub fn optional_keep_empty<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        if !self.form.text.contains_key(name) {
-            return None;
-        }
-        self.parse(name)
-    }
-
-    fn parse<T: FromInput>(&mut self, name: &str) -> Option<T> {
-        let part = self.form.text.get(name)?;
-        if part.is_file {
-            self.errors.push(FieldError::new(
-                "string_type",
-                loc(name),
-                "Input should be a valid string",
-                Value::Null,
-            ));
-            return None;
-        }
-        let input = Value::String(part.value.clone());
-        let result = if part.too_long {
-            Err(too_long(TEXT_MAX_BYTES))
+    /// A text part; the last of repeated parts wins. A file sent where text was expected is
+    /// pydantic's `string_type`; a value cut at [`TEXT_MAX_BYTES`] is `string_too_long`.
+    fn text_part(&mut self, name: String, value: String, too_long: bool, is_file: bool) {
+        self.text.shift_remove(&name);
+        self.rest.failed.remove(&name);
+        if is_file {
+            let invalid = Invalid::new("string_type", "Input should be a valid string");
+            self.rest.failed.insert(name, (invalid, Value::Null));
+        } else if too_long {
+            let invalid = super::domain::too_long(TEXT_MAX_BYTES);
+            self.rest
+                .failed
+                .insert(name, (invalid, Value::String(value)));
         } else {
-            T::from_input(&input)
-        };
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.push(name, e, input);
-                None
-            }
+            self.text.insert(name, Value::String(value));
         }
     }
 
-    /// The avatar, required.
-    pub fn avatar(&mut self) -> Option<Avatar> {
-        let avatar = self.optional_avatar();
-        if avatar.is_none() && !self.avatar_seen {
-            self.missing(FILE_FIELD);
-        }
-        avatar
-    }
-
-    /// The avatar, if one was sent.
-    pub fn optional_avatar(&mut self) -> Option<Avatar> {
-        let file = self.form.file.take()?;
-        self.avatar_seen = true;
-        let input = file
-            .file_name
-            .clone()
-            .map(Value::String)
-            .unwrap_or(Value::Null);
-        match Avatar::parse(file.bytes, file.file_name.as_deref()) {
-            Ok(avatar) => Some(avatar),
-            Err(e) => {
-                self.push(FILE_FIELD, e, input);
-                None
-            }
-        }
-    }
-
-    /// FastAPI treats an empty form value as no value.
-    fn is_absent(&self, name: &str) -> bool {
-        self.form
-            .text
-            .get(name)
-            .is_none_or(|p| p.value.is_empty() && !p.is_file && !p.too_long)
-    }
-
-    /// Records a missing field, unless reading stopped before it could have been seen.
-    fn missing(&mut self, name: &str) {
-        if self.form.cut_short {
-            return;
-        }
-        self.errors.push(FieldError::new(
-            "missing",
-            loc(name),
-            "Field required",
-            Value::Null,
-        ));
-    }
-
-    fn push(&mut self, name: &str, invalid: Invalid, input: Value) {
-        let mut location = loc(name);
-        location.extend(invalid.sub_loc);
-        self.errors.push(FieldError {
-            kind: invalid.kind,
-            loc: location,
-            msg: invalid.msg,
-            input,
-            ctx: invalid.ctx.map(|ctx| *ctx),
-        });
-    }
-
-    /// Reads a whole request type: the value, or the 422 with every failure.
-    pub fn read<T: FromForm>(mut self) -> Result<T, Error> {
-        let value = T::from_form(&mut self);
-        match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
-            _ if !self.errors.is_empty() => Err(Error::Validation(self.errors)),
-            _ => Err(Error::internal(
-                crate::error::INTERNAL_ERROR,
-                anyhow::anyhow!("a form type returned no value and recorded no error"),
-            )),
-        }
+    /// The reader of this form, for `Fields::read`.
+    pub fn into_fields(self) -> Fields {
+        Fields::form(self.text, self.rest)
     }
 }
 
@@ -246,12 +83,12 @@ impl FormFields {
 #[derive(Debug)]
 pub struct ProfileForm<T>(pub T);
 
-impl<S: Send + Sync, T: FromForm> FromRequest<S> for ProfileForm<T> {
+impl<S: Send + Sync, T: FromFields> FromRequest<S> for ProfileForm<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let form = read_form(req, state).await?;
-        FormFields::new(form).read().map(ProfileForm)
+        form.into_fields().read().map(ProfileForm)
     }
 }
 
@@ -327,7 +164,7 @@ async fn read_multipart(mut multipart: Multipart) -> Result<RawForm, Error> {
         }
         .map_err(multipart_error)?;
         if let PartEnd::StopReading = end {
-            form.cut_short = true;
+            form.rest.cut_short = true;
             return Ok(form);
         }
     }
@@ -339,21 +176,20 @@ async fn read_file(
     form: &mut RawForm,
 ) -> Result<PartEnd, axum::extract::multipart::MultipartError> {
     let mut bytes = BytesMut::new();
+    let mut end = PartEnd::Complete;
     while let Some(chunk) = field.chunk().await? {
         bytes.extend_from_slice(&chunk);
         if bytes.len() > Avatar::MAX_BYTES {
-            form.file = Some(FilePart {
-                bytes: bytes.freeze(),
-                file_name,
-            });
-            return Ok(PartEnd::StopReading);
+            end = PartEnd::StopReading;
+            break;
         }
     }
-    form.file = Some(FilePart {
+    let file = FilePart {
         bytes: bytes.freeze(),
         file_name,
-    });
-    Ok(PartEnd::Complete)
+    };
+    form.rest.files.insert(FILE_FIELD.to_owned(), file);
+    Ok(end)
 }
 
 async fn read_text(
@@ -373,14 +209,7 @@ async fn read_text(
         bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
     let value = String::from_utf8_lossy(&bytes).into_owned();
-    form.text.insert(
-        name,
-        TextPart {
-            value,
-            too_long,
-            is_file,
-        },
-    );
+    form.text_part(name, value, too_long, is_file);
     Ok(PartEnd::Complete)
 }
 
@@ -389,28 +218,17 @@ mod tests {
     use super::*;
     use crate::profiles::domain::{Gender, PersonName, ProfileInfo};
 
-    #[derive(Debug)]
+    #[derive(Debug, FromFields)]
     struct Sample {
+        #[field(rename = "first_name")]
         name: PersonName,
         gender: Option<Gender>,
+        #[field(keep_empty)]
         info: ProfileInfo,
     }
 
-    impl FromForm for Sample {
-        fn from_form(f: &mut FormFields) -> Option<Self> {
-            let name = f.required("first_name");
-            let gender = f.optional("gender");
-            let info = f.required_keep_empty("info");
-            Some(Self {
-                name: name?,
-                gender,
-                info: info?,
-            })
-        }
-    }
-
     fn errors(form: RawForm) -> Vec<FieldError> {
-        match FormFields::new(form).read::<Sample>() {
+        match form.into_fields().read::<Sample>() {
             Err(Error::Validation(e)) => e,
             other => panic!("expected a 422, got {other:?}"),
         }
@@ -450,13 +268,10 @@ mod tests {
 
     #[test]
     fn optional_fields_may_be_absent_or_empty() {
-        let ok = FormFields::new(RawForm::from_pairs([
-            ("first_name", "Ann"),
-            ("gender", ""),
-            ("info", "x"),
-        ]))
-        .read::<Sample>()
-        .unwrap();
+        let ok = RawForm::from_pairs([("first_name", "Ann"), ("gender", ""), ("info", "x")])
+            .into_fields()
+            .read::<Sample>()
+            .unwrap();
         assert_eq!(ok.gender, None);
         assert_eq!(ok.name.as_str(), "ann");
         assert_eq!(ok.info.as_str(), "x");
@@ -465,7 +280,7 @@ mod tests {
     #[test]
     fn cut_short_forms_report_only_what_was_read() {
         let mut form = RawForm::from_pairs([("first_name", "B0b")]);
-        form.cut_short = true;
+        form.rest.cut_short = true;
         let e = errors(form);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].loc[1], json!("first_name"));

@@ -7,7 +7,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use super::{
     error::ProfileError,
     form::ProfileForm,
-    service::{NewProfile, ProfileChanges, Profiles},
+    service::{NewProfile, ProfileChanges, Profiles, Write},
     wire::{ProfileCreateForm, ProfileResponse, ProfileUpdateForm, UserPath},
 };
 use crate::{
@@ -64,7 +64,9 @@ pub async fn create_profile(
     PathParams(path): PathParams<UserPath>,
     ProfileForm(new): ProfileForm<NewProfile>,
 ) -> Result<(StatusCode, Json<ProfileResponse>), Error> {
-    let profile = profiles.create(auth.user_id, path.user_id, new).await?;
+    let profile = profiles
+        .write(auth.user_id, path.user_id, Write::Create(new))
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ProfileResponse::new(profile, profiles.storage())),
@@ -111,6 +113,8 @@ pub async fn update_profile(
     PathParams(path): PathParams<UserPath>,
     ProfileForm(changes): ProfileForm<ProfileChanges>,
 ) -> Result<Json<ProfileResponse>, Error> {
-    let profile = profiles.update(auth.user_id, path.user_id, changes).await?;
+    let profile = profiles
+        .write(auth.user_id, path.user_id, Write::Update(changes))
+        .await?;
     Ok(Json(ProfileResponse::new(profile, profiles.storage())))
 }

@@ -41,6 +41,7 @@ use crate::{
     error::is_unique_violation,
     state::AppState,
     storage::Storage,
+    validation::FromFields,
 };
 
 type Result<T, E = ProfileError> = std::result::Result<T, E>;
@@ -61,25 +62,37 @@ impl FromRef<AppState> for Profiles {
     }
 }
 
-/// A complete, valid profile form.
-#[derive(Debug)]
+/// A complete, valid profile form (read by `form::ProfileForm`, FastAPI's form rules).
+#[derive(Debug, FromFields)]
 pub struct NewProfile {
     pub first_name: PersonName,
     pub last_name: PersonName,
     pub gender: Gender,
     pub date_of_birth: BirthDate,
+    /// The contract has its own message for an empty `info`, so empty is a value here.
+    #[field(keep_empty)]
     pub info: ProfileInfo,
+    #[field(file)]
     pub avatar: Avatar,
 }
 
+/// A profile write: a whole new profile, or changes to one.
+#[derive(Debug)]
+pub enum Write {
+    Create(NewProfile),
+    Update(ProfileChanges),
+}
+
 /// Any subset of the profile's fields, each valid.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, FromFields)]
 pub struct ProfileChanges {
     pub first_name: Option<PersonName>,
     pub last_name: Option<PersonName>,
     pub gender: Option<Gender>,
     pub date_of_birth: Option<BirthDate>,
+    #[field(keep_empty)]
     pub info: Option<ProfileInfo>,
+    #[field(file)]
     pub avatar: Option<Avatar>,
 }
 
@@ -121,26 +134,21 @@ impl Profiles {
             .ok_or(ProfileError::NotFound)
     }
 
-    /// `POST`: contract steps 3–7 for `new` (see the module doc for the consistency rules).
-    pub async fn create(
+    /// `POST` (`Write::Create`, contract steps 3–7) or `PATCH` (`Write::Update`, 404 when there is
+    /// no profile): the checks of a write, then the write (see the module doc for the consistency
+    /// rules).
+    pub async fn write(
         &self,
         caller: i32,
         target: i64,
-        new: NewProfile,
+        write: Write,
     ) -> Result<user_profile::Model> {
         let user_id = self.authorize_write(caller, target).await?;
-        create_profile(&self.db, &self.storage, user_id, new).await
-    }
-
-    /// `PATCH`: the checks of a write, then `changes` (404 when there is no profile).
-    pub async fn update(
-        &self,
-        caller: i32,
-        target: i64,
-        changes: ProfileChanges,
-    ) -> Result<user_profile::Model> {
-        let user_id = self.authorize_write(caller, target).await?;
-        update_profile(&self.db, &self.storage, user_id, changes).await
+        let (db, storage) = (&self.db, &self.storage);
+        match write {
+            Write::Create(new) => create_profile(db, storage, user_id, new).await,
+            Write::Update(changes) => update_profile(db, storage, user_id, changes).await,
+        }
     }
 }
 

@@ -1,53 +1,16 @@
-//! The profiles' request and response types: the path, the multipart form read into the service's
-//! `NewProfile`/`ProfileChanges`, the response, and the form's documentation for OpenAPI.
+//! The profiles' request and response types: the path, the response, and the form's documentation
+//! for OpenAPI (the form itself is read into the service's `NewProfile`/`ProfileChanges`).
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{
-    domain::{BirthDate, Gender, PersonName, ProfileInfo},
-    form::{FormFields, FromForm},
-    service::{NewProfile, ProfileChanges},
-};
 use crate::{entities::user_profile, storage::Storage, validation::FromFields};
 
 /// `{user_id}` in the path.
 #[derive(Debug, FromFields)]
 pub struct UserPath {
     pub user_id: i64,
-}
-
-impl FromForm for NewProfile {
-    fn from_form(f: &mut FormFields) -> Option<Self> {
-        let first_name = f.required::<PersonName>("first_name");
-        let last_name = f.required::<PersonName>("last_name");
-        let gender = f.required::<Gender>("gender");
-        let date_of_birth = f.required::<BirthDate>("date_of_birth");
-        let info = f.required_keep_empty::<ProfileInfo>("info");
-        let avatar = f.avatar();
-        Some(Self {
-            first_name: first_name?,
-            last_name: last_name?,
-            gender: gender?,
-            date_of_birth: date_of_birth?,
-            info: info?,
-            avatar: avatar?,
-        })
-    }
-}
-
-impl FromForm for ProfileChanges {
-    fn from_form(f: &mut FormFields) -> Option<Self> {
-        Some(Self {
-            first_name: f.optional("first_name"),
-            last_name: f.optional("last_name"),
-            gender: f.optional("gender"),
-            date_of_birth: f.optional("date_of_birth"),
-            info: f.optional_keep_empty("info"),
-            avatar: f.optional_avatar(),
-        })
-    }
 }
 
 /// A profile; `avatar` is the URL the image is served at.

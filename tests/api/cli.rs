@@ -2,7 +2,7 @@
 
 use std::{
     io::Write,
-    process::{Command, Stdio},
+    process::{Child, Command, Stdio},
     time::Duration,
 };
 
@@ -30,6 +30,16 @@ fn run(command: &mut Command, stdin: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Spawns `serve`, waits until it is healthy on `port`, then sends it SIGTERM.
+async fn healthy_then_terminated(serve: &mut Command, port: u16) -> Child {
+    let mut child = serve.spawn().unwrap();
+    wait_healthy(port, &mut child).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child
 }
 
 #[test]
@@ -111,18 +121,16 @@ fn users_create_reads_the_password_from_stdin_and_can_be_idempotent() {
 async fn serve_flags_win_over_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = theater(dir.path())
-        .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
-        .env("PORT", "1")
-        .env("BIND_ADDRESS", "0.0.0.0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(port, &mut child).await;
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let mut child = healthy_then_terminated(
+        theater(dir.path())
+            .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .env("PORT", "1")
+            .env("BIND_ADDRESS", "0.0.0.0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+        port,
+    )
+    .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -135,16 +143,14 @@ async fn serve_flags_win_over_the_environment() {
 async fn serve_prints_a_start_up_summary() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = theater(dir.path())
-        .args(["serve", "--port", &port.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_healthy(port, &mut child).await;
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let child = healthy_then_terminated(
+        theater(dir.path())
+            .args(["serve", "--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        port,
+    )
+    .await;
     let output = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&output.stdout);
     for expected in [

@@ -8,6 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use theater::auth::Group;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -15,7 +16,10 @@ use tokio::{
 
 use crate::{
     db_tests,
-    helpers::{Backend, TestApp, spawn_app_with, test_database, test_env},
+    helpers::{
+        Backend, TestApp, images::png, insert_user, spawn_app_with, store::TestStore,
+        test_database, test_env,
+    },
 };
 
 /// Far more than any deadline in these tests: a connection still open after it was not closed.
@@ -230,11 +234,9 @@ async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: B
 
 /// A request in flight when shutdown starts still gets its answer.
 async fn shutdown_lets_an_in_flight_request_finish(backend: Backend) {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
     use std::sync::{Arc, atomic::Ordering};
-    use theater::entities::{user, user_group};
 
-    let store = Arc::new(crate::profiles::TestStore::default());
+    let store = Arc::new(TestStore::default());
     // The upload takes a while: long enough to be in flight, well within the shutdown deadline.
     store.put_delay_ms.store(1500, Ordering::SeqCst);
     let served = store.clone();
@@ -248,28 +250,7 @@ async fn shutdown_lets_an_in_flight_request_finish(backend: Backend) {
         },
     )
     .await;
-    let db = &app.state.db;
-    let group_id = user_group::Entity::find()
-        .filter(user_group::Column::Name.eq("user"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let now = chrono::Utc::now();
-    let user_id = user::ActiveModel {
-        email: Set("inflight@example.com".into()),
-        hashed_password: Set("not-a-hash".into()),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        group_id: Set(group_id),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id;
+    let user_id = insert_user(&app.state.db, "inflight@example.com", Group::User, true).await;
     let token = app.state.tokens.issue_access(user_id).unwrap().token;
     let form = reqwest::multipart::Form::new()
         .text("first_name", "Ada")
@@ -279,7 +260,7 @@ async fn shutdown_lets_an_in_flight_request_finish(backend: Backend) {
         .text("info", "In flight.")
         .part(
             "avatar",
-            reqwest::multipart::Part::bytes(crate::profiles::png([1, 2, 3])).file_name("a.png"),
+            reqwest::multipart::Part::bytes(png([1, 2, 3])).file_name("a.png"),
         );
     let request = reqwest::Client::new()
         .post(format!(

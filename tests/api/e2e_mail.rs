@@ -12,9 +12,12 @@ use theater::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    accounts::{NEW_PASSWORD, PASSWORD, SentMail},
-    helpers::{Backend, TestApp, free_port, json, spawn_app_with, spawn_app_with_state},
+use crate::helpers::{
+    Backend, TestApp,
+    accounts::{NEW_PASSWORD, PASSWORD},
+    free_port, json,
+    mail::SentMail,
+    spawn_app_with, spawn_app_with_state,
 };
 
 struct Smtp {

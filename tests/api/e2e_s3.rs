@@ -16,8 +16,11 @@ use theater::entities::user_profile;
 
 use crate::{
     db_tests,
-    helpers::{Backend, TestApp, json, spawn_app_with},
-    profiles::{contains, jpeg, jpeg_with_exif, png, png_with_text},
+    helpers::{
+        Backend, TestApp,
+        images::{contains, jpeg, jpeg_with_exif, png, png_with_text},
+        json, spawn_app_with,
+    },
 };
 
 /// The server `scripts/s3.sh start` described.
@@ -97,6 +100,23 @@ fn profile_form(avatar: Vec<u8>, file_name: &str) -> Form {
         )
 }
 
+/// A new active user whose address starts with `prefix` and no other run uses.
+async fn new_user(app: &TestApp, prefix: &str) -> i32 {
+    let email = format!("{}@example.com", unique(prefix));
+    app.insert_user(&email, theater::auth::Group::User, true)
+        .await
+}
+
+/// `GET` of `user_id`'s profile, as that user.
+async fn read(app: &TestApp, user_id: i32) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("/api/v1/profiles/users/{user_id}/profile/")))
+        .header("Authorization", app.bearer(user_id))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn create(app: &TestApp, user_id: i32, form: Form) -> (u16, serde_json::Value) {
     let response = app
         .client
@@ -114,13 +134,7 @@ async fn avatar_goes_to_s3_and_the_url_serves_it(backend: Backend) {
         return;
     };
     let app = spawn_app_with(backend, |env| s3.configure(env)).await;
-    let user = app
-        .insert_user(
-            &format!("{}@example.com", unique("e2e")),
-            theater::auth::Group::User,
-            true,
-        )
-        .await;
+    let user = new_user(&app, "e2e").await;
     let file_name = format!("{}.jpg", unique("avatar"));
     let avatar = jpeg();
 
@@ -209,13 +223,7 @@ async fn s3_avatars_lose_their_metadata_and_take_their_formats_name(backend: Bac
         (jpeg_with_exif(), "jpg", "image/jpeg"),
         (png_with_text(), "png", "image/png"),
     ] {
-        let user = app
-            .insert_user(
-                &format!("{}@example.com", unique("exif")),
-                theater::auth::Group::User,
-                true,
-            )
-            .await;
+        let user = new_user(&app, "exif").await;
         let stem = unique("me");
         let (status, body) = create(&app, user, profile_form(bytes, &format!("{stem}.svg"))).await;
         assert_eq!(status, 201, "{body}");
@@ -334,13 +342,7 @@ async fn s3_down_is_500_and_the_api_keeps_serving(backend: Backend) {
         (503, &json!("unreachable")),
         "{body}"
     );
-    let response = app
-        .client
-        .get(app.url(&format!("/api/v1/profiles/users/{before}/profile/")))
-        .header("Authorization", app.bearer(before))
-        .send()
-        .await
-        .unwrap();
+    let response = read(&app, before).await;
     assert_eq!(response.status(), 200);
 }
 
@@ -356,26 +358,14 @@ async fn avatar_urls_use_the_public_bucket_url(backend: Backend) {
         env.insert("MINIO_PUBLIC_URL".into(), format!("{public}/"));
     })
     .await;
-    let user = app
-        .insert_user(
-            &format!("{}@example.com", unique("e2e")),
-            theater::auth::Group::User,
-            true,
-        )
-        .await;
+    let user = new_user(&app, "e2e").await;
     let file_name = format!("{}.jpg", unique("avatar"));
     let (status, body) = create(&app, user, profile_form(jpeg(), &file_name)).await;
     assert_eq!(status, 201, "{body}");
     let key = format!("avatars/{user}_{file_name}");
     assert_eq!(body["avatar"], format!("{public}/{key}"));
     assert!(s3.client().head(&Path::parse(&key).unwrap()).await.is_ok());
-    let response = app
-        .client
-        .get(app.url(&format!("/api/v1/profiles/users/{user}/profile/")))
-        .header("Authorization", app.bearer(user))
-        .send()
-        .await
-        .unwrap();
+    let response = read(&app, user).await;
     let (status, body) = json(response).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["avatar"], format!("{public}/{key}"));

@@ -1,5 +1,5 @@
 use sea_orm::ConnectionTrait;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     db_tests,
@@ -130,47 +130,43 @@ async fn answers_503_within_the_probe_deadline_then_recovers(
     assert_eq!(app.get("/health").await.status(), 200);
 }
 
+/// What `/ready` answers: status and body.
+async fn ready(app: &TestApp) -> (u16, Value) {
+    json(app.get("/ready").await).await
+}
+
+/// `/ready`'s body for a reachable, migrated database and a storage that is `storage`.
+fn readiness(status: &str, storage: &str) -> Value {
+    json!({"status": status, "database": "ok", "migrations": "ok", "storage": storage})
+}
+
 async fn ready_when_database_schema_and_storage_are(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (status, body) = json(app.get("/ready").await).await;
-    assert_eq!(
-        (status, body),
-        (
-            200,
-            json!({"status": "ready", "database": "ok", "migrations": "ok", "storage": "ok"})
-        )
-    );
+    assert_eq!(ready(&app).await, (200, readiness("ready", "ok")));
 }
 
 async fn a_database_without_the_migrations_is_not_ready(backend: Backend) {
     let app = spawn_app(backend).await;
-    // One migration missing (say, a new release before `theater migrate`).
-    app.db
-        .execute_unprepared(
+    let cases = [
+        // One migration missing (say, a new release before `theater migrate`).
+        (
             "DELETE FROM seaql_migrations WHERE version = \
              (SELECT MAX(version) FROM seaql_migrations)",
-        )
-        .await
-        .unwrap();
-    let (status, body) = json(app.get("/ready").await).await;
-    assert_eq!(
-        (status, &body["migrations"]),
-        (503, &json!("pending")),
-        "{body}"
-    );
-    assert_eq!(body["status"], "unavailable");
-    // A re-created, empty database: no migrations table at all.
-    app.db
-        .execute_unprepared("DROP TABLE seaql_migrations")
-        .await
-        .unwrap();
-    let (status, body) = json(app.get("/ready").await).await;
-    assert_eq!(
-        (status, &body["migrations"]),
-        (503, &json!("pending")),
-        "{body}"
-    );
-    assert_eq!(body["database"], "ok");
+            ("status", "unavailable"),
+        ),
+        // A re-created, empty database: no migrations table at all.
+        ("DROP TABLE seaql_migrations", ("database", "ok")),
+    ];
+    for (sql, (field, value)) in cases {
+        app.db.execute_unprepared(sql).await.unwrap();
+        let (status, body) = ready(&app).await;
+        assert_eq!(
+            (status, &body["migrations"]),
+            (503, &json!("pending")),
+            "{body}"
+        );
+        assert_eq!(body[field], value);
+    }
     // The probe created nothing.
     assert!(
         app.db
@@ -188,19 +184,15 @@ async fn unreachable_storage_is_not_ready(backend: Backend) {
         |_| {},
         |state| {
             state.storage = theater::storage::Storage::served(
-                std::sync::Arc::new(crate::profiles::TestStore::failing_reads()),
+                std::sync::Arc::new(crate::helpers::store::TestStore::failing_reads()),
                 &state.config.app_base_url,
             );
         },
     )
     .await;
-    let (status, body) = json(app.get("/ready").await).await;
     assert_eq!(
-        (status, body),
-        (
-            503,
-            json!({"status": "unavailable", "database": "ok", "migrations": "ok", "storage": "unreachable"})
-        )
+        ready(&app).await,
+        (503, readiness("unavailable", "unreachable"))
     );
 }
 
@@ -208,7 +200,7 @@ async fn a_local_media_directory_that_is_gone_is_not_ready(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(app.get("/ready").await.status(), 200);
     std::fs::remove_dir_all(app.data_dir.path().join("media")).unwrap();
-    let (status, body) = json(app.get("/ready").await).await;
+    let (status, body) = ready(&app).await;
     assert_eq!(
         (status, &body["storage"]),
         (503, &json!("unreachable")),
@@ -219,7 +211,7 @@ async fn a_local_media_directory_that_is_gone_is_not_ready(backend: Backend) {
 async fn a_database_that_is_down_is_not_ready(backend: Backend) {
     let app = spawn_app(backend).await;
     app.db.clone().close().await.expect("close pool");
-    let (status, body) = json(app.get("/ready").await).await;
+    let (status, body) = ready(&app).await;
     assert_eq!(status, 503);
     assert_eq!(body["database"], "unreachable");
     assert_eq!(body["migrations"], "unknown");
@@ -228,7 +220,7 @@ async fn a_database_that_is_down_is_not_ready(backend: Backend) {
 async fn a_draining_instance_is_not_ready(backend: Backend) {
     let app = spawn_app(backend).await;
     app.state.readiness.start_draining();
-    let (status, body) = json(app.get("/ready").await).await;
+    let (status, body) = ready(&app).await;
     assert_eq!((status, &body["status"]), (503, &json!("draining")));
     assert_eq!(app.get("/health").await.status(), 200);
 }

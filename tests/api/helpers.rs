@@ -1,5 +1,11 @@
 //! `spawn_app`: a private server and database per test (zero2prod's pattern), on SQLite or PostgreSQL.
-//! Domain test files add their own `impl TestApp` blocks with request helpers.
+//! Domain test files add their own `impl TestApp` blocks with request helpers; what several domains
+//! use lives in the submodules here (accounts, mail, images, an object-store double).
+
+pub mod accounts;
+pub mod images;
+pub mod mail;
+pub mod store;
 
 use std::collections::HashMap;
 
@@ -104,15 +110,7 @@ pub async fn spawn_app_with_state(
     adjust: impl FnOnce(&mut AppState),
 ) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary directory");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("local address").port();
-    let address = format!("http://127.0.0.1:{port}");
-
-    let mut env = test_env(data_dir.path(), &address);
-    customize(&mut env);
-    let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
+    let (listener, address, mut config) = listen(data_dir.path(), customize).await;
     let db = test_database(&backend, data_dir.path()).await;
     config.database_url = match &backend {
         Backend::Sqlite => format!("sqlite://{}/theater.db", data_dir.path().display()),
@@ -121,8 +119,7 @@ pub async fn spawn_app_with_state(
     .into();
     let mut state = AppState::with_db(config, db.clone()).expect("application state");
     adjust(&mut state);
-    let app = Application::with_listener(state.clone(), listener).expect("application");
-    tokio::spawn(app.run_until(std::future::pending()));
+    serve(state.clone(), listener);
 
     TestApp {
         address,
@@ -145,19 +142,11 @@ pub async fn spawn_instance_on(
     adjust: impl FnOnce(&mut AppState),
 ) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary directory");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("local address").port();
-    let address = format!("http://127.0.0.1:{port}");
-    let mut env = test_env(data_dir.path(), &address);
-    customize(&mut env);
-    let mut config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
+    let (listener, address, mut config) = listen(data_dir.path(), customize).await;
     config.database_url = app.state.config.database_url.clone();
     let mut state = AppState::with_db(config, app.db.clone()).expect("application state");
     adjust(&mut state);
-    let server = Application::with_listener(state.clone(), listener).expect("application");
-    tokio::spawn(server.run_until(std::future::pending()));
+    serve(state.clone(), listener);
     TestApp {
         address,
         client: app.client.clone(),
@@ -165,6 +154,29 @@ pub async fn spawn_instance_on(
         state,
         data_dir,
     }
+}
+
+/// A listener on a free port, its address, and the configuration for it: the test environment with
+/// `data_dir`, changed by `customize`.
+async fn listen(
+    data_dir: &std::path::Path,
+    customize: impl FnOnce(&mut HashMap<String, String>),
+) -> (tokio::net::TcpListener, String, Config) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("local address").port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut env = test_env(data_dir, &address);
+    customize(&mut env);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration");
+    (listener, address, config)
+}
+
+/// Serves `state` on `listener` until the test ends.
+fn serve(state: AppState, listener: tokio::net::TcpListener) {
+    let app = Application::with_listener(state, listener).expect("application");
+    tokio::spawn(app.run_until(std::future::pending()));
 }
 
 /// A fresh, migrated database: a SQLite file in the test's directory, or a new PostgreSQL schema.
@@ -217,33 +229,38 @@ fn uuid_like() -> String {
     )
 }
 
-impl TestApp {
-    /// Inserts a user straight into the database (no password that can log in) and returns its id.
-    /// For tests of other domains that only need an account; accounts tests use the API.
-    pub async fn insert_user(&self, email: &str, group: Group, active: bool) -> i32 {
-        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-        use theater::entities::{user, user_group};
-        let group_id = user_group::Entity::find()
-            .filter(user_group::Column::Name.eq(group.as_str()))
-            .one(&self.db)
-            .await
-            .expect("query groups")
-            .expect("group row")
-            .id;
-        let now = chrono::Utc::now();
-        user::ActiveModel {
-            email: Set(email.to_owned()),
-            hashed_password: Set("not-a-hash".into()),
-            is_active: Set(active),
-            created_at: Set(now),
-            updated_at: Set(now),
-            group_id: Set(group_id),
-            ..Default::default()
-        }
-        .insert(&self.db)
+/// Inserts a user straight into the database (no password that can log in) and returns its id.
+/// For tests of other domains that only need an account; accounts tests use the API.
+pub async fn insert_user(db: &DatabaseConnection, email: &str, group: Group, active: bool) -> i32 {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use theater::entities::{user, user_group};
+    let group_id = user_group::Entity::find()
+        .filter(user_group::Column::Name.eq(group.as_str()))
+        .one(db)
         .await
-        .expect("insert user")
-        .id
+        .expect("query groups")
+        .expect("group row")
+        .id;
+    let now = chrono::Utc::now();
+    user::ActiveModel {
+        email: Set(email.to_owned()),
+        hashed_password: Set("not-a-hash".into()),
+        is_active: Set(active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        group_id: Set(group_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert user")
+    .id
+}
+
+impl TestApp {
+    /// [`insert_user`] into this app's database.
+    pub async fn insert_user(&self, email: &str, group: Group, active: bool) -> i32 {
+        insert_user(&self.db, email, group, active).await
     }
 
     /// A valid access token for `user_id`, signed with the app's key.
@@ -310,3 +327,30 @@ pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     };
     (status, body)
 }
+
+/// The sorted `name`s of a list of objects (a movie's genres, actors or languages).
+pub fn names(list: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The fields of a movie's create body, in the contract's order.
+pub const MOVIE_FIELDS: [&str; 11] = [
+    "name",
+    "date",
+    "score",
+    "overview",
+    "status",
+    "budget",
+    "revenue",
+    "country",
+    "genres",
+    "actors",
+    "languages",
+];

@@ -12,7 +12,7 @@ use theater::movies::import::{
 
 use crate::{
     db_tests,
-    helpers::{Backend, TestApp, json, spawn_app},
+    helpers::{Backend, TestApp, json, names, spawn_app},
 };
 
 const HEADER: &str =
@@ -91,17 +91,6 @@ impl TestApp {
         assert_eq!(status, 200, "{name}: {detail}");
         detail
     }
-}
-
-fn names(list: &Value) -> Vec<String> {
-    let mut names: Vec<String> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 async fn shared_preprocessed_sample_loads(backend: Backend) {

@@ -9,19 +9,18 @@ use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use crate::{
-    accounts::{NEW_PASSWORD, PASSWORD, spawn_mail_app, spawn_mail_app_with},
     db_tests,
-    helpers::{Backend, TestApp, json, spawn_instance_on},
+    helpers::{
+        Backend, TestApp,
+        accounts::{
+            LOGIN, LOGOUT, NEW_PASSWORD, PASSWORD, PASSWORD_CHANGE, REFRESH, REGISTER, RESEND,
+            RESET_COMPLETE, RESET_REQUEST,
+        },
+        json,
+        mail::{spawn_mail_app, spawn_mail_app_with},
+        spawn_instance_on,
+    },
 };
-
-const RESEND: &str = "/api/v1/accounts/activation/resend/";
-const RESET_REQUEST: &str = "/api/v1/accounts/password-reset/request/";
-const RESET_COMPLETE: &str = "/api/v1/accounts/reset-password/complete/";
-const LOGIN: &str = "/api/v1/accounts/login/";
-const REGISTER: &str = "/api/v1/accounts/register/";
-const REFRESH: &str = "/api/v1/accounts/refresh/";
-const LOGOUT: &str = "/api/v1/accounts/logout/";
-const PASSWORD_CHANGE: &str = "/api/v1/accounts/password-change/";
 const REVOKED: (u16, &str) = (401, "Token has been revoked.");
 
 fn trusting_localhost(env: &mut HashMap<String, String>) {

@@ -1,9 +1,13 @@
 //! The HTML pages the e-mail links lead to, used as a person would: follow the link, submit the form.
 
 use crate::{
-    accounts::{NEW_PASSWORD, PASSWORD, spawn_mail_app, spawn_mail_app_with},
     db_tests,
-    helpers::{Backend, TestApp, json},
+    helpers::{
+        Backend, TestApp,
+        accounts::{NEW_PASSWORD, PASSWORD},
+        json,
+        mail::{spawn_mail_app, spawn_mail_app_with, unescape},
+    },
 };
 
 impl TestApp {
@@ -75,7 +79,7 @@ async fn activation_and_sign_in_through_the_pages(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200, "{signed_in}");
-    let access = crate::accounts::unescape(
+    let access = unescape(
         signed_in
             .split(r#"<code id="access_token">"#)
             .nth(1)

@@ -12,18 +12,22 @@ use serde_json::Value;
 
 use crate::{
     db_tests,
-    helpers::{Backend, free_port, spawn_app_with},
+    helpers::{Backend, TestApp, free_port, spawn_app_with},
 };
+
+/// `GET /health` from a page on `origin`.
+async fn health_from(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/health"))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap()
+}
 
 async fn cors_is_off_by_default_and_follows_the_setting(backend: Backend) {
     let app = spawn_app_with(backend.clone(), |_| {}).await;
-    let response = app
-        .client
-        .get(app.url("/health"))
-        .header("Origin", "https://app.example.com")
-        .send()
-        .await
-        .unwrap();
+    let response = health_from(&app, "https://app.example.com").await;
     assert!(
         !response
             .headers()
@@ -49,13 +53,7 @@ async fn cors_is_off_by_default_and_follows_the_setting(backend: Backend) {
         preflight.headers()["access-control-allow-origin"],
         "https://app.example.com"
     );
-    let other = app
-        .client
-        .get(app.url("/health"))
-        .header("Origin", "https://evil.example.com")
-        .send()
-        .await
-        .unwrap();
+    let other = health_from(&app, "https://evil.example.com").await;
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
@@ -94,13 +92,7 @@ async fn cors_preflights_allow_the_authorization_header(backend: Backend) {
         assert!(!allowed.contains(&"*"), "{origins}: {allowed:?}");
 
         // A script may read the request id and Retry-After of the real response.
-        let response = app
-            .client
-            .get(app.url("/health"))
-            .header("Origin", "https://app.example.com")
-            .send()
-            .await
-            .unwrap();
+        let response = health_from(&app, "https://app.example.com").await;
         let exposed = response.headers()["access-control-expose-headers"]
             .to_str()
             .unwrap()

@@ -1,0 +1,136 @@
+//! `GET /api/v1/theater/movies/` with filters and sorting, and pagination links that keep them.
+
+use serde_json::{Value, json};
+
+use super::{MOVIES, movie, spawn_open_app};
+use crate::helpers::TestApp;
+use crate::{
+    db_tests,
+    helpers::{Backend, json},
+};
+
+/// Seeds four movies for the filter tests.
+async fn filter_catalog(app: &TestApp) -> [i64; 4] {
+    let mut a = movie("War of the Worlds", "2005-06-29");
+    a["genres"] = json!(["science fiction", "thriller"]);
+    a["actors"] = json!(["tom cruise"]);
+    a["country"] = json!("us");
+    a["score"] = json!(65.0);
+    let mut b = movie("Peace Talks", "2005-01-01");
+    b["overview"] = json!("A quiet WAR story. 100% true_ish.");
+    b["genres"] = json!(["drama"]);
+    b["actors"] = json!(["tom cruise", "jane doe"]);
+    b["country"] = json!("gb");
+    b["score"] = json!(80.0);
+    let mut c = movie("Amélie", "2001-04-25");
+    c["genres"] = json!(["comedy", "romance"]);
+    c["actors"] = json!(["audrey tautou"]);
+    c["country"] = json!("fr");
+    c["score"] = json!(83.5);
+    let mut d = movie("Zulu", "1964-01-22");
+    d["genres"] = json!(["drama", "war"]);
+    d["actors"] = json!(["michael caine"]);
+    d["country"] = json!("gb");
+    d["score"] = json!(72.0);
+    [
+        app.created(&a).await,
+        app.created(&b).await,
+        app.created(&c).await,
+        app.created(&d).await,
+    ]
+}
+
+async fn list_filters_and_sorts(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    let [war, peace, amelie, zulu] = filter_catalog(&app).await;
+    let ids = |page: &Value| -> Vec<i64> {
+        page["movies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    let cases: Vec<(&str, Vec<i64>)> = vec![
+        ("search=war", vec![peace, war]),
+        ("search=WAR", vec![peace, war]),
+        ("search=100%25", vec![peace]),
+        ("search=r_o", vec![]),
+        ("search=true_ish", vec![peace]),
+        ("genre=drama", vec![zulu, peace]),
+        ("genre=Science%20Fiction", vec![war]),
+        ("actor=TOM%20CRUISE", vec![peace, war]),
+        ("country=gb", vec![zulu, peace]),
+        ("year=2005", vec![peace, war]),
+        ("min_score=80", vec![amelie, peace]),
+        ("country=GB&genre=drama&year=1964", vec![zulu]),
+        ("sort=id", vec![war, peace, amelie, zulu]),
+        ("sort=-id", vec![zulu, amelie, peace, war]),
+        ("sort=name", vec![amelie, peace, war, zulu]),
+        ("sort=-name", vec![zulu, war, peace, amelie]),
+        ("sort=date", vec![zulu, amelie, peace, war]),
+        ("sort=-date", vec![war, peace, amelie, zulu]),
+        ("sort=score", vec![war, zulu, peace, amelie]),
+        ("sort=-score", vec![amelie, peace, zulu, war]),
+        ("genre=western", vec![]),
+    ];
+    for (query, expected) in cases {
+        let (status, page) = json(app.get(&format!("{MOVIES}?{query}")).await).await;
+        if expected.is_empty() {
+            assert_eq!(
+                (status, page),
+                (404, json!({"detail": "No movies found."})),
+                "{query}"
+            );
+            continue;
+        }
+        assert_eq!(status, 200, "{query}: {page}");
+        assert_eq!(ids(&page), expected, "{query}");
+        assert_eq!(page["total_items"], json!(expected.len()), "{query}");
+    }
+}
+
+async fn pagination_links_keep_filters(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    filter_catalog(&app).await;
+    let (status, page) = json(
+        app.get(&format!(
+            "{MOVIES}?per_page=1&page=2&sort=-score&search=u%20&country=gb&min_score=70"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total_items"], 2);
+    assert_eq!(
+        page["prev_page"],
+        "/theater/movies/?page=1&per_page=1&search=u&country=GB&min_score=70&sort=-score"
+    );
+    assert_eq!(page["next_page"], Value::Null);
+    let (_, first) = json(
+        app.get(&format!("{MOVIES}?per_page=1&genre=science%20fiction"))
+            .await,
+    )
+    .await;
+    assert_eq!(first["next_page"], Value::Null);
+    let (_, first) = json(
+        app.get(&format!("{MOVIES}?per_page=1&actor=tom%20cruise"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        first["next_page"],
+        "/theater/movies/?page=2&per_page=1&actor=tom+cruise"
+    );
+    // The link leads to the next page of the same selection.
+    let next = first["next_page"]
+        .as_str()
+        .unwrap()
+        .replace("/theater/", "/api/v1/theater/");
+    let (status, second) = json(app.get(&next).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["total_items"], 2);
+    assert_ne!(second["movies"][0]["id"], first["movies"][0]["id"]);
+}
+
+db_tests!(list_filters_and_sorts, pagination_links_keep_filters,);

@@ -1,0 +1,161 @@
+//! `GET /api/v1/theater/movies/`: pages newest first, the exact original body, query validation.
+
+use serde_json::{Value, json};
+
+use super::{MOVIES, movie, one_error, spawn_open_app};
+use crate::{
+    db_tests,
+    helpers::{Backend, json},
+};
+
+async fn an_empty_catalog_is_404(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    let (status, body) = json(app.get(MOVIES).await).await;
+    assert_eq!((status, body), (404, json!({"detail": "No movies found."})));
+}
+
+async fn list_pages_newest_first(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        ids.push(
+            app.created(&movie(&format!("Movie {i:02}"), "2020-01-01"))
+                .await,
+        );
+    }
+    ids.reverse();
+
+    let (status, page) = json(app.get(MOVIES).await).await;
+    assert_eq!(status, 200);
+    let listed: Vec<i64> = page["movies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, ids[..10]);
+    assert_eq!(page["prev_page"], Value::Null);
+    assert_eq!(page["next_page"], "/theater/movies/?page=2&per_page=10");
+    assert_eq!(page["total_pages"], 3);
+    assert_eq!(page["total_items"], 25);
+    let item = &page["movies"][0];
+    assert_eq!(
+        // In the order the original sends them (objects keep their order since serde_json's
+        // `preserve_order`).
+        item.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["id", "name", "date", "score", "overview"]
+    );
+    assert_eq!(item["name"], "Movie 24");
+
+    let (status, page) = json(app.get(&format!("{MOVIES}?page=3&per_page=10")).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["movies"].as_array().unwrap().len(), 5);
+    assert_eq!(page["movies"][4]["id"].as_i64(), ids.last().copied());
+    assert_eq!(page["prev_page"], "/theater/movies/?page=2&per_page=10");
+    assert_eq!(page["next_page"], Value::Null);
+
+    let (status, page) = json(app.get(&format!("{MOVIES}?page=2&per_page=20")).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["movies"].as_array().unwrap().len(), 5);
+    assert_eq!(page["prev_page"], "/theater/movies/?page=1&per_page=20");
+    assert_eq!(page["total_pages"], 2);
+
+    for past_the_end in [
+        "?page=4",
+        "?page=3&per_page=20",
+        "?page=9223372036854775807",
+    ] {
+        let (status, body) = json(app.get(&format!("{MOVIES}{past_the_end}")).await).await;
+        assert_eq!(
+            (status, body),
+            (404, json!({"detail": "No movies found."})),
+            "{past_the_end}"
+        );
+    }
+}
+
+async fn list_without_filters_is_byte_identical_to_the_original(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    let id = app.created(&movie("Exact", "2023-03-02")).await;
+    let text = app
+        .get(&format!("{MOVIES}?page=1&per_page=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        text,
+        format!(
+            r#"{{"movies":[{{"id":{id},"name":"Exact","date":"2023-03-02","score":73.0,"overview":"Overview of Exact."}}],"prev_page":null,"next_page":null,"total_pages":1,"total_items":1}}"#
+        )
+    );
+    // Unknown parameters and blank filters change nothing.
+    let other = app
+        .get(&format!("{MOVIES}?page=1&per_page=1&search=&utm=x"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(other, text);
+}
+
+async fn list_query_validation_is_422(backend: Backend) {
+    let app = spawn_open_app(backend).await;
+    let cases = [
+        (
+            "?page=0",
+            json!({"type": "greater_than_equal", "loc": ["query", "page"],
+                   "msg": "Input should be greater than or equal to 1", "input": "0", "ctx": {"ge": 1}}),
+        ),
+        (
+            "?per_page=21",
+            json!({"type": "less_than_equal", "loc": ["query", "per_page"],
+                   "msg": "Input should be less than or equal to 20", "input": "21", "ctx": {"le": 20}}),
+        ),
+        (
+            "?per_page=0",
+            json!({"type": "greater_than_equal", "loc": ["query", "per_page"],
+                   "msg": "Input should be greater than or equal to 1", "input": "0", "ctx": {"ge": 1}}),
+        ),
+        (
+            "?page=abc",
+            json!({"type": "int_parsing", "loc": ["query", "page"],
+                   "msg": "Input should be a valid integer, unable to parse string as an integer",
+                   "input": "abc"}),
+        ),
+        (
+            "?sort=rating",
+            json!({"type": "literal_error", "loc": ["query", "sort"],
+                   "msg": "Input should be 'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'",
+                   "input": "rating",
+                   "ctx": {"expected": "'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'"}}),
+        ),
+        (
+            "?year=twenty",
+            json!({"type": "int_parsing", "loc": ["query", "year"],
+                   "msg": "Input should be a valid integer, unable to parse string as an integer",
+                   "input": "twenty"}),
+        ),
+        (
+            "?min_score=high",
+            json!({"type": "float_parsing", "loc": ["query", "min_score"],
+                   "msg": "Input should be a valid number, unable to parse string as a number",
+                   "input": "high"}),
+        ),
+    ];
+    for (query, expected) in cases {
+        let (status, body) = json(app.get(&format!("{MOVIES}{query}")).await).await;
+        assert_eq!(status, 422, "{query}");
+        assert_eq!(one_error(&body), &expected, "{query}");
+    }
+    let (status, body) = json(app.get(&format!("{MOVIES}?page=0&per_page=50")).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"].as_array().unwrap().len(), 2);
+}
+
+db_tests!(
+    an_empty_catalog_is_404,
+    list_pages_newest_first,
+    list_without_filters_is_byte_identical_to_the_original,
+    list_query_validation_is_422,
+);

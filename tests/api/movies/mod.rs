@@ -1,0 +1,102 @@
+//! `/api/v1/theater/movies/`: the contract's movie rows, filters, `CATALOG_WRITES`, the cache.
+
+mod cache;
+mod catalog_writes;
+mod create;
+mod create_validation;
+mod delete;
+mod detail;
+mod filters;
+mod list;
+mod openapi;
+mod trailing_slash;
+mod update;
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, json, spawn_app_with};
+
+/// Most tests here check the original's contract, whose catalog anyone may write: they run with
+/// `CATALOG_WRITES=open`, as the original's clients and test suite would. `staff_mode_guards_writes`
+/// checks the default.
+async fn spawn_open_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, open_catalog).await
+}
+
+fn open_catalog(env: &mut std::collections::HashMap<String, String>) {
+    env.insert("CATALOG_WRITES".into(), "open".into());
+}
+
+const MOVIES: &str = "/api/v1/theater/movies/";
+
+fn movie_url(id: impl std::fmt::Display) -> String {
+    format!("{MOVIES}{id}/")
+}
+
+/// A valid create body; tests change what they exercise.
+fn movie(name: &str, date: &str) -> Value {
+    json!({
+        "name": name,
+        "date": date,
+        "score": 73.0,
+        "overview": format!("Overview of {name}."),
+        "status": "Released",
+        "budget": 75000000.0,
+        "revenue": 271616668.0,
+        "country": "us",
+        "genres": ["drama", "action"],
+        "actors": ["michael b. jordan", "tessa thompson"],
+        "languages": ["english"],
+    })
+}
+
+impl TestApp {
+    async fn create_movie(&self, body: &Value) -> (u16, Value) {
+        json(self.post_json(MOVIES, body).await).await
+    }
+
+    /// Creates a movie that must succeed and returns its id.
+    async fn created(&self, body: &Value) -> i64 {
+        let (status, created) = self.create_movie(body).await;
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_i64().unwrap()
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        json(request.send().await.unwrap()).await
+    }
+}
+
+fn one_error(body: &Value) -> &Value {
+    let errors = body["detail"].as_array().expect("a validation error list");
+    assert_eq!(errors.len(), 1, "{body}");
+    &errors[0]
+}
