@@ -3,6 +3,7 @@
 
 use email_address::{EmailAddress, Options};
 use serde_json::{Value, json};
+use utoipa::openapi::KnownFormat;
 
 use crate::validation::{FromInput, Invalid};
 
@@ -64,6 +65,10 @@ impl std::fmt::Display for Email {
     }
 }
 
+crate::value_schema!(Email => crate::http::openapi::string_as(KnownFormat::Email)
+    .example(Some(serde_json::json!("user@example.com")))
+    .pattern(Some(crate::http::openapi::NO_NUL)));
+
 impl FromInput for Email {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         let text = String::from_input(value)?;
@@ -85,10 +90,13 @@ pub struct Password(String);
 const SPECIAL: &[char] = &['@', '$', '!', '%', '*', '?', '#', '&'];
 
 impl Password {
+    /// The shortest password the rules allow.
+    pub const MIN_CHARS: usize = 8;
+
     /// Checks the rules in the original's order and reports the first that fails.
     pub fn parse(input: String) -> Result<Self, &'static str> {
         let has = |test: fn(char) -> bool| input.chars().any(test);
-        if input.chars().count() < 8 {
+        if input.chars().count() < Self::MIN_CHARS {
             Err("Password must contain at least 8 characters.")
         } else if !has(|c| c.is_ascii_uppercase()) {
             Err("Password must contain at least one uppercase letter.")
@@ -113,6 +121,15 @@ impl std::fmt::Debug for Password {
         f.write_str("Password(****)")
     }
 }
+
+crate::value_schema!(Password => crate::http::openapi::string_as(KnownFormat::Password)
+    .description(Some(
+        "At least 8 characters, with an uppercase and a lowercase letter (A-Z, a-z), a digit and \
+         one of `@ $ ! % * ? # &`; no NUL. A 422 never echoes it: its `input` is `\"[redacted]\"`.",
+    ))
+    .example(Some(json!("Str0ng#Pass")))
+    .min_length(Some(Password::MIN_CHARS))
+    .pattern(Some(crate::http::openapi::PASSWORD_PATTERN)));
 
 impl FromInput for Password {
     fn from_input(value: &Value) -> Result<Self, Invalid> {

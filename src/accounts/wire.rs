@@ -15,10 +15,9 @@ use crate::{
 /// `{email, password}`: the register and login bodies.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct Credentials {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    #[schema(inline)]
     pub email: Email,
-    /// At least 8 characters with an uppercase and a lowercase letter, a digit and one of `@$!%*?#&`.
-    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    #[schema(inline)]
     pub password: Password,
 }
 
@@ -26,18 +25,20 @@ pub struct Credentials {
 /// OAuth2 client libraries send to the login. `username` is the e-mail; the rules are the login's.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordGrant {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    #[schema(inline)]
     pub username: Email,
-    #[schema(value_type = String, format = Password, example = "Str0ng#Pass")]
+    #[schema(inline)]
     pub password: Password,
     /// `password` when sent (OAuth2 clients send it; the login has no other grant).
-    #[schema(value_type = Option<String>, pattern = "^password$")]
+    #[schema(inline)]
     pub grant_type: Option<GrantType>,
 }
 
 /// The only grant the login knows.
 #[derive(Debug, Clone, Copy)]
 pub struct GrantType;
+
+crate::value_schema!(GrantType => crate::http::openapi::string().pattern(Some("^password$")));
 
 impl FromInput for GrantType {
     fn from_input(value: &serde_json::Value) -> Result<Self, Invalid> {
@@ -71,7 +72,7 @@ impl<S: Send + Sync> FromRequest<S> for LoginBody {
 /// `{email, token}`.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct ActivationRequest {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    #[schema(inline)]
     pub email: Email,
     pub token: String,
 }
@@ -79,16 +80,16 @@ pub struct ActivationRequest {
 /// `{email}`.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct EmailRequest {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    #[schema(inline)]
     pub email: Email,
 }
 
 /// `{email, password, token}`.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordResetComplete {
-    #[schema(value_type = String, format = Email, example = "user@example.com")]
+    #[schema(inline)]
     pub email: Email,
-    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    #[schema(inline)]
     pub password: Password,
     pub token: String,
 }
@@ -103,7 +104,7 @@ pub struct RefreshTokenRequest {
 #[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordChange {
     pub old_password: String,
-    #[schema(value_type = String, format = Password, example = "N3w#Password")]
+    #[schema(inline)]
     pub new_password: Password,
 }
 

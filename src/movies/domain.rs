@@ -9,10 +9,11 @@ use chrono::{Datelike, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy, prelude::ToPrimitive};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::ToSchema;
+use utoipa::{ToSchema, openapi::KnownFormat};
 
-use crate::validation::{
-    FromInput, Invalid, at_most_chars, bounded_f64, bounded_int, text, within,
+use crate::{
+    http::openapi::{NO_NUL, number, string, string_as},
+    validation::{FromInput, Invalid, at_most_chars, bounded_f64, bounded_int, text, within},
 };
 
 use super::text::python_title;
@@ -23,6 +24,36 @@ pub const NAME_MAX_CHARS: usize = 255;
 pub const COUNTRY_CODE_MAX_CHARS: usize = 3;
 /// `numeric(15,2)` holds values below 10^13.
 const BUDGET_LIMIT: i64 = 10_000_000_000_000;
+
+// The schemas request types inline: each type's rules, as JSON Schema states them.
+crate::value_schema!(MovieName => string()
+    .max_length(Some(NAME_MAX_CHARS))
+    .pattern(Some(NO_NUL))
+    .example(Some(json!("Creed III"))));
+// The latest allowed year moves with the calendar: the document adds it for today.
+crate::value_schema!(ReleaseDate => string_as(KnownFormat::Date)
+    .description(Some("The year may be next year at most."))
+    .example(Some(json!("2023-03-02"))));
+crate::value_schema!(Score => number()
+    .minimum(Some(0))
+    .maximum(Some(100))
+    .example(Some(json!(73.0))));
+crate::value_schema!(Budget => number()
+    .minimum(Some(0))
+    // `numeric(15,2)`: values from 9999999999999.995 on round to 10^13, which does not fit.
+    .exclusive_maximum(Some(9_999_999_999_999.995_f64))
+    .example(Some(json!(75000000.0))));
+crate::value_schema!(Revenue => number().minimum(Some(0)).example(Some(json!(271616668.0))));
+crate::value_schema!(CountryCode => string()
+    .description(Some(
+        "Country code, 1 to 3 characters; stored upper-cased (a character whose upper case is \
+         longer,\nsuch as `ß`, is kept as written).",
+    ))
+    .min_length(Some(1))
+    .max_length(Some(COUNTRY_CODE_MAX_CHARS))
+    .pattern(Some(NO_NUL))
+    .example(Some(json!("US"))));
+crate::value_schema!(LookupName => string().max_length(Some(NAME_MAX_CHARS)).pattern(Some(NO_NUL)));
 
 /// pydantic's `string_too_long`.
 pub fn string_too_long(max: usize) -> Invalid {

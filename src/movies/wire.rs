@@ -217,50 +217,47 @@ pub struct MoviePath {
 /// `POST /movies/` body.
 #[derive(Debug, Clone, ToSchema, FromFields)]
 pub struct NewMovie {
-    #[schema(value_type = String, max_length = 255, example = "Creed III")]
+    #[schema(inline)]
     pub name: MovieName,
-    /// The year may be next year at most.
-    #[schema(value_type = NaiveDate, example = "2023-03-02")]
+    #[schema(inline)]
     pub date: ReleaseDate,
-    #[schema(value_type = f64, minimum = 0, maximum = 100, example = 73.0)]
+    #[schema(inline)]
     pub score: Score,
     #[schema(example = "Adonis has been thriving in his career and family life.")]
     pub overview: String,
     pub status: MovieStatus,
-    #[schema(value_type = f64, minimum = 0, example = 75000000.0)]
+    #[schema(inline)]
     pub budget: Budget,
-    #[schema(value_type = f64, minimum = 0, example = 271616668.0)]
+    #[schema(inline)]
     pub revenue: Revenue,
-    /// Country code, 1 to 3 characters; stored upper-cased (a character whose upper case is longer,
-    /// such as `ß`, is kept as written).
-    #[schema(value_type = String, min_length = 1, max_length = 3, example = "US")]
+    #[schema(inline)]
     pub country: CountryCode,
     /// Genre names (at most 1000, each at most 255 characters); stored title-cased. Missing
     /// ones are created.
-    #[schema(value_type = Vec<String>, example = json!(["Drama", "Action"]))]
+    #[schema(inline, max_items = 1000, example = json!(["Drama", "Action"]))]
     pub genres: Vec<LookupName>,
     /// Actor names (at most 1000, each at most 255 characters); stored title-cased.
-    #[schema(value_type = Vec<String>, example = json!(["Michael B. Jordan"]))]
+    #[schema(inline, max_items = 1000, example = json!(["Michael B. Jordan"]))]
     pub actors: Vec<LookupName>,
     /// Language names (at most 1000, each at most 255 characters); stored title-cased.
-    #[schema(value_type = Vec<String>, example = json!(["English"]))]
+    #[schema(inline, max_items = 1000, example = json!(["English"]))]
     pub languages: Vec<LookupName>,
 }
 
 /// `PATCH /movies/{movie_id}/` body: any subset of the movie's own fields.
 #[derive(Debug, Clone, Default, ToSchema)]
 pub struct MovieUpdate {
-    #[schema(value_type = Option<String>, max_length = 255)]
+    #[schema(inline)]
     pub name: Option<MovieName>,
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(inline)]
     pub date: Option<ReleaseDate>,
-    #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
+    #[schema(inline)]
     pub score: Option<Score>,
     pub overview: Option<String>,
     pub status: Option<MovieStatus>,
-    #[schema(value_type = Option<f64>, minimum = 0)]
+    #[schema(inline)]
     pub budget: Option<Budget>,
-    #[schema(value_type = Option<f64>, minimum = 0)]
+    #[schema(inline)]
     pub revenue: Option<Revenue>,
     /// A field sent as `null`. The original assigned it and the NOT NULL column refused it, which it
     /// answered with 400 `Invalid input data.`; so does Theater.

@@ -8,7 +8,30 @@ use bytes::Bytes;
 use chrono::{Datelike, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::validation::{FilePart, FromFile, FromInput, Invalid};
+use utoipa::openapi::KnownFormat;
+
+use crate::{
+    http::openapi::{string, string_as},
+    validation::{FilePart, FromFile, FromInput, Invalid},
+};
+
+// The schemas the profile forms inline: each type's rules, as JSON Schema states them.
+crate::value_schema!(PersonName => string()
+    .description(Some("English letters only; stored lower-cased."))
+    .example(Some(json!("John")))
+    .pattern(Some("^[A-Za-z]+$"))
+    .max_length(Some(NAME_MAX_CHARS)));
+crate::value_schema!(Gender => string().example(Some(json!("man"))).pattern(Some("^(man|woman)$")));
+// The latest allowed day moves with the calendar: the document adds it for today.
+crate::value_schema!(BirthDate => string_as(KnownFormat::Date)
+    .description(Some("`YYYY-MM-DD`, in 1900 or later, at least 18 years ago."))
+    .example(Some(json!("1990-01-01"))));
+crate::value_schema!(ProfileInfo => string()
+    .description(Some("Not empty or blank."))
+    .example(Some(json!("This is a test profile.")))
+    .pattern(Some(crate::http::openapi::NOT_BLANK)));
+crate::value_schema!(Avatar => string_as(KnownFormat::Binary)
+    .description(Some("A JPEG or PNG image (recognised by content) of at most 1 MB.")));
 
 /// `VARCHAR(100)` in `user_profiles`: longer names are a 422, not a database error.
 pub const NAME_MAX_CHARS: usize = 100;

@@ -7,8 +7,8 @@ use axum::{Json, extract::State, http::StatusCode};
 use super::{
     error::ProfileError,
     form::ProfileForm,
-    service::{NewProfile, ProfileChanges, Profiles, Write},
-    wire::{ProfileCreateForm, ProfileResponse, ProfileUpdateForm, UserPath},
+    service::{Profiles, Write},
+    wire::{NewProfile, ProfileChanges, ProfileResponse, UserPath},
 };
 use crate::{
     auth::{AuthError, Authenticated},
@@ -51,7 +51,7 @@ error_responses! {
     path = "/users/{user_id}/profile/",
     tag = "profiles",
     params(("user_id" = i32, Path, description = "The user the profile belongs to")),
-    request_body(content = ProfileCreateForm, content_type = "multipart/form-data"),
+    request_body(content = NewProfile, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Profile created", body = ProfileResponse),
@@ -100,7 +100,7 @@ pub async fn get_profile(
     path = "/users/{user_id}/profile/",
     tag = "profiles",
     params(("user_id" = i32, Path, description = "The user the profile belongs to")),
-    request_body(content = Option<ProfileUpdateForm>, content_type = "multipart/form-data"),
+    request_body(content = Option<ProfileChanges>, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = ProfileResponse),

@@ -32,8 +32,9 @@ use sea_orm::{
 };
 
 use super::{
-    domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo},
+    domain::Avatar,
     error::ProfileError,
+    wire::{NewProfile, ProfileChanges},
 };
 use crate::{
     auth::{AuthError, Group, find_account},
@@ -41,7 +42,6 @@ use crate::{
     error::is_unique_violation,
     state::AppState,
     storage::Storage,
-    validation::FromFields,
 };
 
 type Result<T, E = ProfileError> = std::result::Result<T, E>;
@@ -62,38 +62,11 @@ impl FromRef<AppState> for Profiles {
     }
 }
 
-/// A complete, valid profile form (read by `form::ProfileForm`, FastAPI's form rules).
-#[derive(Debug, FromFields)]
-pub struct NewProfile {
-    pub first_name: PersonName,
-    pub last_name: PersonName,
-    pub gender: Gender,
-    pub date_of_birth: BirthDate,
-    /// The contract has its own message for an empty `info`, so empty is a value here.
-    #[field(keep_empty)]
-    pub info: ProfileInfo,
-    #[field(file)]
-    pub avatar: Avatar,
-}
-
 /// A profile write: a whole new profile, or changes to one.
 #[derive(Debug)]
 pub enum Write {
     Create(NewProfile),
     Update(ProfileChanges),
-}
-
-/// Any subset of the profile's fields, each valid.
-#[derive(Debug, Default, FromFields)]
-pub struct ProfileChanges {
-    pub first_name: Option<PersonName>,
-    pub last_name: Option<PersonName>,
-    pub gender: Option<Gender>,
-    pub date_of_birth: Option<BirthDate>,
-    #[field(keep_empty)]
-    pub info: Option<ProfileInfo>,
-    #[field(file)]
-    pub avatar: Option<Avatar>,
 }
 
 impl Profiles {

@@ -1,12 +1,56 @@
-//! The profiles' request and response types: the path, the response, and the form's documentation
-//! for OpenAPI (the form itself is read into the service's `NewProfile`/`ProfileChanges`).
+//! The profiles' request and response types: the path, the form (`NewProfile` for a create,
+//! `ProfileChanges` for a change; read by `form::ProfileForm` with FastAPI's form rules, documented
+//! as `ProfileCreateForm`/`ProfileUpdateForm`) and the response.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::domain::{Avatar, BirthDate, Gender, PersonName, ProfileInfo};
 use crate::{entities::user_profile, storage::Storage, validation::FromFields};
 
+/// The profile form, complete and valid.
+#[derive(Debug, FromFields, ToSchema)]
+#[schema(as = ProfileCreateForm)]
+pub struct NewProfile {
+    #[schema(inline)]
+    pub first_name: PersonName,
+    #[schema(inline)]
+    pub last_name: PersonName,
+    #[schema(inline)]
+    pub gender: Gender,
+    #[schema(inline)]
+    pub date_of_birth: BirthDate,
+    // The contract has its own message for an empty `info`, so empty is a value here.
+    #[field(keep_empty)]
+    #[schema(inline)]
+    pub info: ProfileInfo,
+    #[field(file)]
+    #[schema(inline)]
+    pub avatar: Avatar,
+}
+
+/// Any subset of the profile form's fields, with the same rules.
+#[derive(Debug, Default, FromFields, ToSchema)]
+#[schema(as = ProfileUpdateForm)]
+pub struct ProfileChanges {
+    #[schema(inline)]
+    pub first_name: Option<PersonName>,
+    #[schema(inline)]
+    pub last_name: Option<PersonName>,
+    #[schema(inline)]
+    pub gender: Option<Gender>,
+    #[schema(inline)]
+    pub date_of_birth: Option<BirthDate>,
+    #[field(keep_empty)]
+    #[schema(inline)]
+    pub info: Option<ProfileInfo>,
+    /// Replaces the avatar (the old image is deleted).
+    // A plain binary string, not nullable: Swagger UI shows a file picker only for that.
+    #[field(file)]
+    #[schema(value_type = String, format = Binary, required = false)]
+    pub avatar: Option<Avatar>,
+}
 /// `{user_id}` in the path.
 #[derive(Debug, FromFields)]
 pub struct UserPath {
@@ -47,45 +91,4 @@ impl ProfileResponse {
             avatar: profile.avatar.map(|key| storage.url(&key)),
         }
     }
-}
-
-/// The profile form (documentation of the `multipart/form-data` body).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ProfileCreateForm {
-    /// English letters only; stored lower-cased.
-    #[schema(example = "John")]
-    first_name: String,
-    /// English letters only; stored lower-cased.
-    #[schema(example = "Doe")]
-    last_name: String,
-    #[schema(example = "man", pattern = "^(man|woman)$")]
-    gender: String,
-    /// `YYYY-MM-DD`, in 1900 or later, at least 18 years ago.
-    #[schema(example = "1990-01-01")]
-    date_of_birth: NaiveDate,
-    /// Not empty or blank.
-    #[schema(example = "This is a test profile.")]
-    info: String,
-    /// A JPEG or PNG image (recognised by content) of at most 1 MB.
-    #[schema(value_type = String, format = Binary)]
-    avatar: Vec<u8>,
-}
-
-/// Any subset of the profile form's fields, with the same rules.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ProfileUpdateForm {
-    #[schema(example = "John")]
-    first_name: Option<String>,
-    #[schema(example = "Doe")]
-    last_name: Option<String>,
-    #[schema(example = "woman", pattern = "^(man|woman)$")]
-    gender: Option<String>,
-    date_of_birth: Option<NaiveDate>,
-    info: Option<String>,
-    /// Replaces the avatar (the old image is deleted).
-    // A plain binary string, not nullable: Swagger UI shows a file picker only for that.
-    #[schema(value_type = String, format = Binary, required = false)]
-    avatar: Option<Vec<u8>>,
 }
