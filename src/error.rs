@@ -52,24 +52,8 @@ impl Error {
         }
     }
 
-    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::detail(StatusCode::BAD_REQUEST, message)
-    }
-
-    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::detail(StatusCode::UNAUTHORIZED, message)
-    }
-
-    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::detail(StatusCode::FORBIDDEN, message)
-    }
-
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::detail(StatusCode::NOT_FOUND, message)
-    }
-
-    pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::detail(StatusCode::CONFLICT, message)
     }
 
     /// A 500 whose body is `message`; `source` is logged.
@@ -184,17 +168,6 @@ macro_rules! impl_from_domain_error {
             }
         }
     };
-}
-
-/// Adds the endpoint's documented 500 text to any internal failure (plumbing below the domains).
-pub trait ResultExt<T> {
-    fn or_internal(self, message: &'static str) -> Result<T>;
-}
-
-impl<T, E: Into<anyhow::Error>> ResultExt<T> for std::result::Result<T, E> {
-    fn or_internal(self, message: &'static str) -> Result<T> {
-        self.map_err(|e| Error::internal(message, e))
-    }
 }
 
 /// True when a database error is a unique-constraint violation (both backends).

@@ -29,8 +29,8 @@ pub struct PasswordGrant {
     pub username: Email,
     #[schema(inline)]
     pub password: Password,
-    /// `password` when sent (OAuth2 clients send it; the login has no other grant).
-    #[schema(inline)]
+    // A form cannot send `null`: absent is the only other value.
+    #[schema(inline, nullable = false)]
     pub grant_type: Option<GrantType>,
 }
 
@@ -38,7 +38,11 @@ pub struct PasswordGrant {
 #[derive(Debug, Clone, Copy)]
 pub struct GrantType;
 
-crate::value_schema!(GrantType => crate::http::openapi::string().pattern(Some("^password$")));
+crate::value_schema!(GrantType => crate::http::openapi::string()
+    .description(Some(
+        "`password` when sent (OAuth2 clients send it; the login has no other grant).",
+    ))
+    .pattern(Some("^password$")));
 
 impl FromInput for GrantType {
     fn from_input(value: &serde_json::Value) -> Result<Self, Invalid> {

@@ -30,20 +30,21 @@ pub struct NewProfile {
     pub avatar: Avatar,
 }
 
-/// Any subset of the profile form's fields, with the same rules.
+/// Any subset of the profile form's fields, with the same rules. A form cannot send `null`, so the
+/// fields are documented as their types (absent or empty means unchanged), not as nullable.
 #[derive(Debug, Default, FromFields, ToSchema)]
 #[schema(as = ProfileUpdateForm)]
 pub struct ProfileChanges {
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub first_name: Option<PersonName>,
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub last_name: Option<PersonName>,
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub gender: Option<Gender>,
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub date_of_birth: Option<BirthDate>,
     #[field(keep_empty)]
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub info: Option<ProfileInfo>,
     /// Replaces the avatar (the old image is deleted).
     // A plain binary string, not nullable: Swagger UI shows a file picker only for that.
