@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::{AuthError, Authenticated},
-    error::Error,
+    error::{Error, ErrorBody},
     error_responses,
     http::extract::PathParams,
 };
@@ -55,6 +55,8 @@ error_responses! {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Profile created", body = ProfileResponse),
+        (status = 413, description = "The body is far beyond any valid form (over `form::BODY_LIMIT`: a full avatar, every field at its limit)", body = ErrorBody,
+            example = json!({"detail": "Request payload is too large"})),
         CreateErrors,
     )
 )]
@@ -104,6 +106,8 @@ pub async fn get_profile(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = ProfileResponse),
+        (status = 413, description = "The body is far beyond any valid form (over `form::BODY_LIMIT`: a full avatar, every field at its limit)", body = ErrorBody,
+            example = json!({"detail": "Request payload is too large"})),
         UpdateErrors,
     )
 )]

@@ -131,6 +131,8 @@ async fn bodies_padded_past_the_route_limit_are_413(backend: Backend) {
     let (status, body) = app.create_profile(id, &auth, padded).await;
     assert_eq!(status, 413, "{body}");
     assert!(body["detail"].is_string());
+    // The text the OpenAPI document gives as this response's example.
+    assert_eq!(body["detail"], "Request payload is too large");
     assert!(app.profile_rows().await.is_empty());
 }
 
