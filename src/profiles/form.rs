@@ -58,7 +58,10 @@ impl RawForm {
     /// A text part; the last of repeated parts wins. A file sent where text was expected is
     /// pydantic's `string_type`; a value cut at [`TEXT_MAX_BYTES`] is `string_too_long`.
     fn text_part(&mut self, name: String, value: String, too_long: bool, is_file: bool) {
-        self.text.shift_remove(&name);
+        // `swap_remove`, not `shift_remove`: a body of many small parts repeating earlier names
+        // would make each removal move every later entry (quadratic in the part count). The order
+        // of the text fields is never read: a form's fields are read by name.
+        self.text.swap_remove(&name);
         self.rest.failed.remove(&name);
         if is_file {
             let invalid = Invalid::new("string_type", "Input should be a valid string");
@@ -275,6 +278,18 @@ mod tests {
         assert_eq!(ok.gender, None);
         assert_eq!(ok.name.as_str(), "ann");
         assert_eq!(ok.info.as_str(), "x");
+    }
+
+    #[test]
+    fn the_last_of_repeated_parts_wins_whatever_came_between() {
+        let mut form = RawForm::from_pairs([("first_name", "Ann"), ("info", "x")]);
+        for i in 0..100 {
+            form.text_part(format!("extra{i}"), "y".into(), false, false);
+        }
+        form.text_part("first_name".into(), "B0b".into(), false, true);
+        form.text_part("first_name".into(), "Bob".into(), false, false);
+        let ok = form.into_fields().read::<Sample>().unwrap();
+        assert_eq!(ok.name.as_str(), "bob");
     }
 
     #[test]
