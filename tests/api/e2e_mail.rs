@@ -329,35 +329,33 @@ async fn attempt_once(app: &TestApp) -> email_outbox::Model {
         .expect("an outbox row")
 }
 
+/// Registers a new address on an app sending through `smtp` with `setting` changed, and makes one
+/// delivery attempt, which must fail: returns its error.
+async fn failed_attempt(smtp: &Smtp, (key, value): (&str, &str), who: &str) -> String {
+    let app = spawn_app_with(Backend::Sqlite, |env| {
+        smtp_env(env, smtp);
+        env.insert(key.into(), value.into());
+        env.insert("BACKGROUND_JOBS".into(), "false".into());
+    })
+    .await;
+    app.register(&unique_email(who), PASSWORD).await;
+    let row = attempt_once(&app).await;
+    assert!(row.sent_at.is_none(), "{key}={value}: sent");
+    row.last_error
+        .unwrap_or_else(|| panic!("{key}={value}: no error"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e2e_smtp_auth_is_used_and_starttls_is_never_skipped() {
     let Some((smtp, _)) = shared_maildev() else {
         return;
     };
     // AUTH happens: a wrong password is refused by the server.
-    let app = spawn_app_with(Backend::Sqlite, |env| {
-        smtp_env(env, &smtp);
-        env.insert("EMAIL_HOST_PASSWORD".into(), "wrong".into());
-        env.insert("BACKGROUND_JOBS".into(), "false".into());
-    })
-    .await;
-    app.register(&unique_email("auth"), PASSWORD).await;
-    let row = attempt_once(&app).await;
-    assert!(row.sent_at.is_none());
-    let error = row.last_error.unwrap();
+    let error = failed_attempt(&smtp, ("EMAIL_HOST_PASSWORD", "wrong"), "auth").await;
     assert!(error.contains("535"), "an authentication failure: {error}");
 
     // EMAIL_USE_TLS=true requires STARTTLS with a valid certificate; without it nothing is sent in
     // plain text.
-    let app = spawn_app_with(Backend::Sqlite, |env| {
-        smtp_env(env, &smtp);
-        env.insert("EMAIL_USE_TLS".into(), "true".into());
-        env.insert("BACKGROUND_JOBS".into(), "false".into());
-    })
-    .await;
-    app.register(&unique_email("tls"), PASSWORD).await;
-    let row = attempt_once(&app).await;
-    assert!(row.sent_at.is_none());
-    let error = row.last_error.unwrap();
+    let error = failed_attempt(&smtp, ("EMAIL_USE_TLS", "true"), "tls").await;
     assert!(error.contains("STARTTLS"), "{error}");
 }

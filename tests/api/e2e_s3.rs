@@ -19,7 +19,7 @@ use crate::{
     helpers::{
         Backend, TestApp,
         images::{contains, jpeg, jpeg_with_exif, png, png_with_text},
-        json, spawn_app_with,
+        json, row_where, spawn_app_with,
     },
 };
 
@@ -143,12 +143,12 @@ async fn avatar_goes_to_s3_and_the_url_serves_it(backend: Backend) {
     let key = format!("avatars/{user}_{file_name}");
     let url = format!("http://{}:{}/{}/{key}", s3.host, s3.port, s3.bucket);
     assert_eq!(body["avatar"], url);
-    let row = user_profile::Entity::find()
-        .filter(user_profile::Column::UserId.eq(user))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the profile row");
+    let row = row_where::<user_profile::Entity>(
+        &app.db,
+        user_profile::Column::UserId.eq(user),
+        "profile row",
+    )
+    .await;
     assert_eq!(row.avatar.as_deref(), Some(key.as_str()));
 
     // Through the S3 API: listed, same bytes, stored with its content type.

@@ -289,22 +289,37 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    /// GETs `path` with `token` as its bearer token.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
-            .post(self.url(path))
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends `body` as JSON to `path` with `method`.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
             .json(body)
             .send()
             .await
             .expect("request")
     }
 
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
     pub async fn patch_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .patch(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.send_json(reqwest::Method::PATCH, path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
@@ -326,6 +341,30 @@ pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
     };
     (status, body)
+}
+
+/// The `key` of every object in the array `list` (e.g. the `loc` of every 422 entry).
+pub fn pluck<'a>(list: &'a serde_json::Value, key: &str) -> Vec<&'a serde_json::Value> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|item| &item[key])
+        .collect()
+}
+
+/// The one row of `E` that matches `condition`; panics naming `what` when there is none.
+pub async fn row_where<E: sea_orm::EntityTrait>(
+    db: &DatabaseConnection,
+    condition: impl sea_orm::sea_query::IntoCondition,
+    what: &str,
+) -> E::Model {
+    use sea_orm::QueryFilter;
+    E::find()
+        .filter(condition)
+        .one(db)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("no {what}"))
 }
 
 /// The sorted `name`s of a list of objects (a movie's genres, actors or languages).

@@ -31,6 +31,13 @@ fn shared_sample(name: &str) -> Option<String> {
     }
 }
 
+/// An app whose catalog holds `rows` (CSV lines after [`HEADER`]), imported.
+async fn spawn_with_rows(backend: Backend, rows: &str) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.import(&format!("{HEADER}{rows}")).await.unwrap();
+    app
+}
+
 impl TestApp {
     async fn import(&self, csv: &str) -> Result<ImportReport, ImportError> {
         import(&self.db, csv.as_bytes(), &Progress::Silent).await
@@ -55,6 +62,11 @@ impl TestApp {
             })
             .collect();
         Value::from(values)
+    }
+
+    /// Asserts what [`Self::scalar`] returns for `sql`.
+    async fn assert_scalar(&self, sql: &str, expected: Value) {
+        assert_eq!(self.scalar(sql).await, expected, "{sql}");
     }
 
     async fn table_counts(&self) -> Value {
@@ -225,23 +237,18 @@ async fn later_duplicates_are_dropped(backend: Backend) {
         .await;
     assert_eq!(overviews, json!(["first", "another day"]));
     // The dropped row's genre, language and country were not created.
-    assert_eq!(
-        app.scalar("SELECT name FROM genres").await,
-        json!(["Drama"])
-    );
-    assert_eq!(
-        app.scalar("SELECT code FROM countries").await,
-        json!(["US"])
-    );
+    app.assert_scalar("SELECT name FROM genres", json!(["Drama"]))
+        .await;
+    app.assert_scalar("SELECT code FROM countries", json!(["US"]))
+        .await;
 }
 
 async fn bad_rows_abort_with_line_numbers_and_change_nothing(backend: Backend) {
-    let app = spawn_app(backend).await;
-    app.import(&format!(
-        "{HEADER}Before,2020-01-01,50.0,Drama,o,A,Before,Released,English,1.0,1.0,US\n"
-    ))
-    .await
-    .unwrap();
+    let app = spawn_with_rows(
+        backend,
+        "Before,2020-01-01,50.0,Drama,o,A,Before,Released,English,1.0,1.0,US\n",
+    )
+    .await;
     let before = app.table_counts().await;
     let csv = format!(
         "{HEADER}Fine,2021-01-01,50.0,Horror,o,New Actor,Fine,Released,Klingon,1.0,1.0,ZZ\n\
@@ -321,25 +328,18 @@ async fn a_second_run_adds_nothing_and_says_so(backend: Backend) {
     assert_eq!((third.added.movies, third.added.already_present), (1, 1));
     assert_eq!((third.added.actors, third.added.genres), (1, 0));
     // Codes outside ISO 3166 keep no name.
-    assert_eq!(
-        app.scalar("SELECT name FROM countries WHERE code = 'XK'")
-            .await,
-        json!([null])
-    );
-    assert_eq!(
-        app.scalar("SELECT name FROM countries WHERE code = 'US'")
-            .await,
-        json!(["United States of America"])
-    );
+    let name_of = |code: &str| format!("SELECT name FROM countries WHERE code = '{code}'");
+    app.assert_scalar(&name_of("XK"), json!([null])).await;
+    app.assert_scalar(&name_of("US"), json!(["United States of America"]))
+        .await;
 }
 
 async fn imported_rows_share_lookups_with_the_api(backend: Backend) {
-    let app = spawn_app(backend).await;
-    app.import(&format!(
-        "{HEADER}Imported,2020-01-01,50.0,Science Fiction,o,Tom Cruise,I,Released,English,1.0,1.0,US\n"
-    ))
-    .await
-    .unwrap();
+    let app = spawn_with_rows(
+        backend,
+        "Imported,2020-01-01,50.0,Science Fiction,o,Tom Cruise,I,Released,English,1.0,1.0,US\n",
+    )
+    .await;
     let moderator = app
         .insert_user(
             "moderator@example.com",
@@ -410,11 +410,11 @@ async fn synthetic_catalogs_are_deterministic_and_load(backend: Backend) {
 /// After a bulk load PostgreSQL's planner has statistics of the loaded tables, not of empty ones;
 /// SQLite gets none on purpose (STAT4 samples make it re-prepare statements: see `load.rs`).
 async fn an_import_refreshes_planner_statistics(backend: Backend) {
-    let app = spawn_app(backend.clone()).await;
-    let csv = format!(
-        "{HEADER}One,2020-01-01,50.0,\"Drama,War\",o,\"A,B\",One,Released,English,1.0,1.0,US\n"
-    );
-    app.import(&csv).await.unwrap();
+    let app = spawn_with_rows(
+        backend.clone(),
+        "One,2020-01-01,50.0,\"Drama,War\",o,\"A,B\",One,Released,English,1.0,1.0,US\n",
+    )
+    .await;
     let (sql, expected) = match backend {
         Backend::Sqlite => (
             "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'",
@@ -427,7 +427,7 @@ async fn an_import_refreshes_planner_statistics(backend: Backend) {
             json!([1]),
         ),
     };
-    assert_eq!(app.scalar(sql).await, expected);
+    app.assert_scalar(sql, expected).await;
 }
 
 db_tests!(
@@ -458,41 +458,23 @@ async fn seed_command_writes_and_loads() {
         })
         .unwrap()
     };
+    // `theater seed [PATH] [--synthetic N] [--seed S]`.
+    let seed = |path: Option<PathBuf>, synthetic: Option<usize>, seed: u64| {
+        let args = SeedArgs {
+            path,
+            synthetic,
+            seed,
+        };
+        theater::movies::import::seed_command(config(), args)
+    };
     let path = dir.path().join("synthetic.csv");
-    theater::movies::import::seed_command(
-        config(),
-        SeedArgs {
-            path: Some(path.clone()),
-            synthetic: Some(30),
-            seed: 5,
-        },
-    )
-    .await
-    .unwrap();
+    seed(Some(path.clone()), Some(30), 5).await.unwrap();
     let mut expected = Vec::new();
     write_synthetic_csv(30, 5, &mut expected).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), expected);
 
-    theater::movies::import::seed_command(
-        config(),
-        SeedArgs {
-            path: Some(path),
-            synthetic: None,
-            seed: 42,
-        },
-    )
-    .await
-    .unwrap();
-    theater::movies::import::seed_command(
-        config(),
-        SeedArgs {
-            path: None,
-            synthetic: Some(10),
-            seed: 6,
-        },
-    )
-    .await
-    .unwrap();
+    seed(Some(path), None, 42).await.unwrap();
+    seed(None, Some(10), 6).await.unwrap();
     let db = theater::db::connect(&url, 1).await.unwrap();
     let row = db
         .query_one_raw(Statement::from_string(
@@ -504,15 +486,8 @@ async fn seed_command_writes_and_loads() {
         .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 40);
 
-    let missing = theater::movies::import::seed_command(
-        config(),
-        SeedArgs {
-            path: Some(dir.path().join("nope.csv")),
-            synthetic: None,
-            seed: 42,
-        },
-    )
-    .await
-    .unwrap_err();
+    let missing = seed(Some(dir.path().join("nope.csv")), None, 42)
+        .await
+        .unwrap_err();
     assert!(missing.to_string().contains("nope.csv"), "{missing}");
 }

@@ -39,26 +39,24 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The status [`Self::post_from`] gets.
+    async fn status_from(&self, client: &str, path: &str, body: &Value) -> u16 {
+        self.post_from(client, path, body).await.status().as_u16()
+    }
+
     async fn login_from(&self, client: &str, email: &str, password: &str) -> u16 {
-        self.post_from(
-            client,
-            LOGIN,
-            &json!({"email": email, "password": password}),
-        )
-        .await
-        .status()
-        .as_u16()
+        let body = json!({"email": email, "password": password});
+        self.status_from(client, LOGIN, &body).await
     }
 
     /// What a protected endpoint answers for `access`: (status, detail).
     async fn use_token(&self, access: &str, user_id: i32) -> (u16, String) {
         let response = self
-            .client
-            .get(self.url(&format!("/api/v1/profiles/users/{user_id}/profile/")))
-            .bearer_auth(access)
-            .send()
-            .await
-            .expect("request");
+            .get_with_token(
+                &format!("/api/v1/profiles/users/{user_id}/profile/"),
+                access,
+            )
+            .await;
         let (status, body) = json(response).await;
         (
             status,
@@ -82,6 +80,29 @@ impl TestApp {
         )
         .await
     }
+
+    /// Asserts that a session is over: its access token revoked, its refresh token gone.
+    async fn assert_session_ended(&self, (access, refresh): &(String, String), user_id: i32) {
+        self.assert_revoked(access, user_id).await;
+        let not_found = (401, json!({"detail": "Refresh token not found."}));
+        assert_eq!(self.refresh_status(refresh).await, not_found);
+    }
+
+    /// Logs in again and asserts that the new session's access token works (`after` what).
+    async fn new_session(
+        &self,
+        email: &str,
+        password: &str,
+        user_id: i32,
+        after: &str,
+    ) -> (String, String) {
+        let session = self.tokens(email, password).await;
+        assert!(
+            self.token_works(&session.0, user_id).await,
+            "a new login after {after}"
+        );
+        session
+    }
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
@@ -96,7 +117,6 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
     let app = spawn_mail_app(backend).await;
     let email = "rev@example.com";
     let id = app.active_user(email).await;
-    let not_found = (401, json!({"detail": "Refresh token not found."}));
 
     // A token with only the contract's claims, minted elsewhere, works until a revocation.
     let foreign = jsonwebtoken::encode(
@@ -108,39 +128,29 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
     assert!(app.token_works(&foreign, id).await);
 
     // Logout.
-    let (access, refresh) = app.tokens(email, PASSWORD).await;
-    assert!(app.token_works(&access, id).await);
+    let session = app.tokens(email, PASSWORD).await;
+    assert!(app.token_works(&session.0, id).await);
     let response = app
-        .post_json(LOGOUT, &json!({"refresh_token": refresh}))
+        .post_json(LOGOUT, &json!({"refresh_token": session.1}))
         .await;
     assert_eq!(response.status(), 200);
-    app.assert_revoked(&access, id).await;
+    app.assert_session_ended(&session, id).await;
     app.assert_revoked(&foreign, id).await;
-    assert_eq!(app.refresh_status(&refresh).await, not_found);
     // A login right after (same second, likely the same millisecond) works.
-    let (access, refresh) = app.tokens(email, PASSWORD).await;
-    assert!(
-        app.token_works(&access, id).await,
-        "a new login after logout"
-    );
+    let session = app.new_session(email, PASSWORD, id, "logout").await;
 
     // Password change.
     let response = app
         .client
         .post(app.url(PASSWORD_CHANGE))
-        .bearer_auth(&access)
+        .bearer_auth(&session.0)
         .json(&json!({"old_password": PASSWORD, "new_password": NEW_PASSWORD}))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    app.assert_revoked(&access, id).await;
-    assert_eq!(app.refresh_status(&refresh).await, not_found);
-    let (access, refresh) = app.tokens(email, NEW_PASSWORD).await;
-    assert!(
-        app.token_works(&access, id).await,
-        "a new login after the change"
-    );
+    app.assert_session_ended(&session, id).await;
+    let session = app.new_session(email, NEW_PASSWORD, id, "the change").await;
 
     // Password reset.
     app.post_json(RESET_REQUEST, &json!({"email": email})).await;
@@ -150,13 +160,8 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
         .link_param("token");
     let request = json!({"email": email, "password": PASSWORD, "token": token});
     assert_eq!(app.post_json(RESET_COMPLETE, &request).await.status(), 200);
-    app.assert_revoked(&access, id).await;
-    assert_eq!(app.refresh_status(&refresh).await, not_found);
-    let (access, refresh) = app.tokens(email, PASSWORD).await;
-    assert!(
-        app.token_works(&access, id).await,
-        "a new login after the reset"
-    );
+    app.assert_session_ended(&session, id).await;
+    let session = app.new_session(email, PASSWORD, id, "the reset").await;
 
     // What the administration will call: in the change's transaction, then applied after commit.
     let txn = app.db.begin().await.unwrap();
@@ -165,8 +170,7 @@ async fn every_revocation_event_refuses_older_access_tokens(backend: Backend) {
         .unwrap();
     txn.commit().await.unwrap();
     app.state.revocations.apply(revoked);
-    app.assert_revoked(&access, id).await;
-    assert_eq!(app.refresh_status(&refresh).await, not_found);
+    app.assert_session_ended(&session, id).await;
     // Refreshed tokens of a session that outlived a logout elsewhere work.
     let (_, other_session) = app.tokens(email, PASSWORD).await;
     let (access, refresh) = app.tokens(email, PASSWORD).await;
@@ -361,24 +365,10 @@ async fn account_requests_are_limited_per_address_and_per_e_mail(backend: Backen
     assert_eq!(app.post_from(&from, REGISTER, &body).await.status(), 429);
     // Registering one e-mail over and over: 201, 409, then refused.
     let body = json!({"email": "twice@example.com", "password": PASSWORD});
-    assert_eq!(
-        app.post_from(&next_address(), REGISTER, &body)
-            .await
-            .status(),
-        201
-    );
-    assert_eq!(
-        app.post_from(&next_address(), REGISTER, &body)
-            .await
-            .status(),
-        409
-    );
-    assert_eq!(
-        app.post_from(&next_address(), REGISTER, &body)
-            .await
-            .status(),
-        429
-    );
+    for (attempt, expected) in [201, 409, 429].into_iter().enumerate() {
+        let status = app.status_from(&next_address(), REGISTER, &body).await;
+        assert_eq!(status, expected, "registration {attempt}");
+    }
 }
 
 async fn limits_hold_across_instances_and_restarts(backend: Backend) {
@@ -398,24 +388,14 @@ async fn limits_hold_across_instances_and_restarts(backend: Backend) {
     assert_eq!(a.login_from(guesser, email, PASSWORD).await, 429);
     assert_eq!(b.login_from(guesser, email, PASSWORD).await, 429);
     let reset = json!({"email": email});
-    assert_eq!(
-        a.post_from("192.0.2.1", RESET_REQUEST, &reset)
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        b.post_from("192.0.2.2", RESET_REQUEST, &reset)
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        a.post_from("192.0.2.3", RESET_REQUEST, &reset)
-            .await
-            .status(),
-        429
-    );
+    for (app, from, expected) in [
+        (&a, "192.0.2.1", 200),
+        (&b, "192.0.2.2", 200),
+        (&a, "192.0.2.3", 429),
+    ] {
+        let status = app.status_from(from, RESET_REQUEST, &reset).await;
+        assert_eq!(status, expected, "a reset request from {from}");
+    }
     // A restarted service (fresh process state, same database) remembers.
     let restarted = spawn_instance_on(&a, env, |_| {}).await;
     assert_eq!(restarted.login_from(guesser, email, PASSWORD).await, 429);

@@ -117,12 +117,11 @@ async fn password_reset_through_the_page_checks_the_rules(backend: Backend) {
     assert!(done.contains("Your password has been reset."));
 
     let notice = app
-        .mail(
+        .mail_naming(
             "forgot@example.com",
             "Your Password Has Been Successfully Reset",
         )
         .await;
-    assert_eq!(notice.email_element(), "forgot@example.com");
     assert_eq!(app.page(&notice.link_path()).await.0, 200);
     assert_eq!(
         app.login("forgot@example.com", NEW_PASSWORD).await.status(),

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::{
     db_tests,
-    helpers::{Backend, MOVIE_FIELDS, TestApp, json, spawn_app, spawn_app_with},
+    helpers::{Backend, MOVIE_FIELDS, TestApp, json, pluck, spawn_app, spawn_app_with},
 };
 use theater::auth::Group;
 
@@ -557,12 +557,7 @@ async fn the_openapi_document_matches_the_service(backend: Backend) {
     let field_error = &schemas["FieldError"]["properties"];
     assert_eq!(field_error["loc"]["type"], "array");
     let loc_item = &schemas["LocItem"];
-    let kinds: Vec<&Value> = loc_item["oneOf"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| &s["type"])
-        .collect();
+    let kinds = pluck(&loc_item["oneOf"], "type");
     assert_eq!(kinds, [&json!("string"), &json!("integer")], "{loc_item}");
     assert!(
         field_error["input"].get("type").is_none(),

@@ -46,10 +46,8 @@ async fn activate_activates_deletes_the_token_and_sends_the_activated_email(back
     assert_eq!(count::<activation_token::Entity>(&app).await, 0);
 
     let mail = app
-        .mail("act@example.com", "Account Activated Successfully")
+        .mail_linking_to_login("act@example.com", "Account Activated Successfully")
         .await;
-    assert_eq!(mail.email_element(), "act@example.com");
-    assert_eq!(mail.link(), format!("{}/accounts/login", app.address));
     let page = app.get(&mail.link_path()).await;
     assert_eq!(page.status(), 200);
     assert!(
@@ -94,11 +92,8 @@ async fn activate_refuses_an_active_account(backend: Backend) {
         (status, detail(&body)),
         (400, "User account is already active.")
     );
-    assert_eq!(
-        app.count_mail("on@example.com", "Account Activated Successfully")
-            .await,
-        0
-    );
+    app.assert_mail_count("on@example.com", "Account Activated Successfully", 0)
+        .await;
 }
 
 async fn activation_resend_only_mails_inactive_users(backend: Backend) {
@@ -111,16 +106,10 @@ async fn activation_resend_only_mails_inactive_users(backend: Backend) {
     }
     assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 200);
-    assert_eq!(
-        app.count_mail("done@example.com", "Account Activation")
-            .await,
-        1
-    );
-    assert_eq!(
-        app.count_mail("wait@example.com", "Account Activation")
-            .await,
-        2
-    );
+    app.assert_mail_count("done@example.com", "Account Activation", 1)
+        .await;
+    app.assert_mail_count("wait@example.com", "Account Activation", 2)
+        .await;
     let last = app
         .deliver_mail()
         .await

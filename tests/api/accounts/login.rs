@@ -1,11 +1,11 @@
 //! `POST /api/v1/accounts/login/`: tokens (JSON body or OAuth2 form), refusals, rate limits.
 
 use chrono::{TimeDelta, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use sea_orm::ColumnTrait;
+use serde_json::json;
 use theater::entities::refresh_token;
 
-use super::{count, detail, messages};
+use super::{assert_500, count, detail, messages, spawn_app_with_a_closed_db};
 use crate::{
     db_tests,
     helpers::{
@@ -13,6 +13,7 @@ use crate::{
         accounts::{LOGIN, NEW_PASSWORD, PASSWORD, PASSWORD_CHANGE},
         json,
         mail::{spawn_mail_app, spawn_mail_app_with},
+        pluck, row_where,
     },
 };
 
@@ -29,12 +30,12 @@ async fn login_returns_tokens_and_stores_the_refresh_token(backend: Backend) {
         app.state.tokens.decode_refresh(refresh).unwrap().user_id,
         id
     );
-    let stored = refresh_token::Entity::find()
-        .filter(refresh_token::Column::Token.eq(refresh))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("stored refresh token");
+    let stored = row_where::<refresh_token::Entity>(
+        &app.db,
+        refresh_token::Column::Token.eq(refresh),
+        "stored refresh token",
+    )
+    .await;
     assert_eq!(stored.user_id, id);
     let lifetime = stored.expires_at - Utc::now();
     assert!(lifetime > TimeDelta::days(6) && lifetime <= TimeDelta::days(7));
@@ -83,12 +84,8 @@ async fn login_takes_the_oauth2_password_grant_as_a_form(backend: Backend) {
     assert_eq!(app.state.tokens.decode_access(access).unwrap().user_id, id);
     // The token opens what a pasted one does.
     let me = app
-        .client
-        .get(app.url(&format!("/api/v1/profiles/users/{id}/profile/")))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+        .get_with_token(&format!("/api/v1/profiles/users/{id}/profile/"), access)
+        .await;
     assert_ne!(me.status(), 401);
 
     // The login's rules and texts, at the form's field names.
@@ -96,12 +93,7 @@ async fn login_takes_the_oauth2_password_grant_as_a_form(backend: Backend) {
     assert_eq!((status, detail(&body)), (401, "Invalid email or password."));
     let (status, body) = form("password=x").await;
     assert_eq!(status, 422);
-    let locs: Vec<&Value> = body["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["loc"])
-        .collect();
+    let locs = pluck(&body["detail"], "loc");
     assert!(locs.contains(&&json!(["body", "username"])), "{body}");
     assert!(locs.contains(&&json!(["body", "password"])), "{body}");
     let (status, body) =
@@ -120,13 +112,9 @@ async fn login_takes_the_oauth2_password_grant_as_a_form(backend: Backend) {
 }
 
 async fn login_reports_a_database_failure_as_500(backend: Backend) {
-    let app = spawn_mail_app(backend).await;
-    app.db.clone().close().await.unwrap();
-    let (status, body) = json(app.login("a@example.com", PASSWORD).await).await;
-    assert_eq!(
-        (status, detail(&body)),
-        (500, "An error occurred while processing the request.")
-    );
+    let app = spawn_app_with_a_closed_db(backend).await;
+    let answer = json(app.login("a@example.com", PASSWORD).await).await;
+    assert_500(&answer, "An error occurred while processing the request.");
 }
 
 async fn login_attempts_are_rate_limited(backend: Backend) {

@@ -16,7 +16,7 @@ use chrono::{TimeDelta, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, sea_query::Expr};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, json};
+use crate::helpers::{Backend, TestApp, json, mail::spawn_mail_app};
 
 /// The `detail` text of an error body.
 fn detail(body: &Value) -> &str {
@@ -33,6 +33,18 @@ fn messages(body: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["msg"].as_str().expect("msg").to_owned())
         .collect()
+}
+
+/// Asserts a 500 answer whose `detail` is `text`.
+fn assert_500((status, body): &(u16, Value), text: &str) {
+    assert_eq!((*status, detail(body)), (500, text));
+}
+
+/// A mail app whose database is closed already: every request that needs it fails.
+async fn spawn_app_with_a_closed_db(backend: Backend) -> TestApp {
+    let app = spawn_mail_app(backend).await;
+    app.db.clone().close().await.expect("close pool");
+    app
 }
 
 /// Moves every token of `E` a minute into the past.

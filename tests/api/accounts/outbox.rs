@@ -43,6 +43,21 @@ async fn the_outbox_row(app: &TestApp) -> email_outbox::Model {
         .expect("an outbox row")
 }
 
+/// Registers `email`, asserting the 201: its activation e-mail is then in the outbox.
+async fn register_one(app: &TestApp, email: &str) {
+    let response = app.register(email, PASSWORD).await;
+    assert_eq!(response.status(), 201, "registering {email}");
+}
+
+/// Asserts that the last delivery error of `row` mentions `text`.
+fn assert_last_error(row: &email_outbox::Model, text: &str) {
+    let error = row
+        .last_error
+        .as_deref()
+        .unwrap_or_else(|| panic!("no error: {row:?}"));
+    assert!(error.contains(text), "{text:?} not in {row:?}");
+}
+
 /// The `Message-ID` header of a raw message.
 fn message_id(raw: &str) -> String {
     raw.lines()
@@ -131,15 +146,12 @@ async fn spawn_smtp_app(backend: Backend, port: u16) -> TestApp {
 
 async fn failed_deliveries_are_retried_with_backoff_and_survive_a_restart(backend: Backend) {
     let app = spawn_failing_mail_app(backend).await;
-    assert_eq!(
-        app.register("later@example.com", PASSWORD).await.status(),
-        201
-    );
+    register_one(&app, "later@example.com").await;
     assert_eq!(run_worker(&app).await, ExecutionOutcome::TaskCompleted);
     let row = the_outbox_row(&app).await;
     assert_eq!(row.attempts, 1);
     assert!(row.sent_at.is_none());
-    assert!(row.last_error.as_deref().unwrap().contains("stub error"));
+    assert_last_error(&row, "stub error");
     let wait = row.next_attempt_at - Utc::now();
     assert!(
         wait > TimeDelta::seconds(20) && wait <= TimeDelta::seconds(30),
@@ -177,10 +189,7 @@ async fn failed_deliveries_are_retried_with_backoff_and_survive_a_restart(backen
 
 async fn a_message_keeps_its_message_id_on_every_attempt(backend: Backend) {
     let app = spawn_failing_mail_app(backend).await;
-    assert_eq!(
-        app.register("twice@example.com", PASSWORD).await.status(),
-        201
-    );
+    register_one(&app, "twice@example.com").await;
     run_worker(&app).await;
     make_mail_due(&app).await;
     run_worker(&app).await;
@@ -208,20 +217,11 @@ async fn a_message_keeps_its_message_id_on_every_attempt(backend: Backend) {
 async fn permanent_refusals_are_marked_failed_and_never_retried(backend: Backend) {
     let port = refusing_smtp_server("550 5.1.1 no such user here").await;
     let app = spawn_smtp_app(backend, port).await;
-    assert_eq!(
-        app.register("nobody@example.com", PASSWORD).await.status(),
-        201
-    );
+    register_one(&app, "nobody@example.com").await;
     assert_eq!(run_worker(&app).await, ExecutionOutcome::TaskCompleted);
     let row = the_outbox_row(&app).await;
     assert!(row.failed_at.is_some() && row.sent_at.is_none(), "{row:?}");
-    assert!(
-        row.last_error
-            .as_deref()
-            .unwrap()
-            .contains("no such user here"),
-        "{row:?}"
-    );
+    assert_last_error(&row, "no such user here");
     // Never claimed again, even when its time comes.
     make_mail_due(&app).await;
     assert_eq!(run_worker(&app).await, ExecutionOutcome::EmptyQueue);
@@ -232,18 +232,12 @@ async fn permanent_refusals_are_marked_failed_and_never_retried(backend: Backend
 async fn transient_refusals_are_retried(backend: Backend) {
     let port = refusing_smtp_server("451 4.3.0 mailbox busy, try later").await;
     let app = spawn_smtp_app(backend, port).await;
-    assert_eq!(
-        app.register("busy@example.com", PASSWORD).await.status(),
-        201
-    );
+    register_one(&app, "busy@example.com").await;
     run_worker(&app).await;
     let row = the_outbox_row(&app).await;
     assert!(row.failed_at.is_none() && row.sent_at.is_none(), "{row:?}");
     assert!(row.next_attempt_at > Utc::now(), "{row:?}");
-    assert!(
-        row.last_error.as_deref().unwrap().contains("try later"),
-        "{row:?}"
-    );
+    assert_last_error(&row, "try later");
     make_mail_due(&app).await;
     assert_eq!(run_worker(&app).await, ExecutionOutcome::TaskCompleted);
     assert_eq!(the_outbox_row(&app).await.attempts, 2);
@@ -305,7 +299,7 @@ async fn the_served_application_runs_the_worker(backend: Backend) {
         }
     })
     .await;
-    assert_eq!(app.register("bg@example.com", PASSWORD).await.status(), 201);
+    register_one(&app, "bg@example.com").await;
     for _ in 0..100 {
         if !stub.messages().await.is_empty() {
             break;

@@ -5,7 +5,7 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 use theater::entities::password_reset_token;
 
-use super::{count, detail, expire, messages};
+use super::{assert_500, count, detail, expire, messages, spawn_app_with_a_closed_db};
 use crate::{
     db_tests,
     helpers::{
@@ -46,9 +46,8 @@ async fn reset_request_answers_the_same_and_mails_only_active_users(backend: Bac
     );
 
     let mail = app
-        .mail("active@example.com", "Password Reset Request")
+        .mail_naming("active@example.com", "Password Reset Request")
         .await;
-    assert_eq!(mail.email_element(), "active@example.com");
     assert!(
         mail.link()
             .starts_with(&format!("{}/accounts/reset-password?", app.address))
@@ -65,11 +64,8 @@ async fn reset_request_answers_the_same_and_mails_only_active_users(backend: Bac
         .unwrap();
     assert_eq!(again.len(), 1);
     assert_ne!(again[0].token, tokens[0].token);
-    assert_eq!(
-        app.count_mail("active@example.com", "Password Reset Request")
-            .await,
-        2
-    );
+    app.assert_mail_count("active@example.com", "Password Reset Request", 2)
+        .await;
     let (status, _) = json(app.post_json(RESET_REQUEST, &json!({"email": "bad"})).await).await;
     assert_eq!(status, 422);
 }
@@ -92,11 +88,8 @@ async fn reset_complete_changes_the_password_and_signs_out(backend: Backend) {
     );
     assert_eq!(count::<password_reset_token::Entity>(&app).await, 0);
 
-    let mail = app
-        .mail("r@example.com", "Your Password Has Been Successfully Reset")
+    app.mail_linking_to_login("r@example.com", "Your Password Has Been Successfully Reset")
         .await;
-    assert_eq!(mail.email_element(), "r@example.com");
-    assert_eq!(mail.link(), format!("{}/accounts/login", app.address));
 
     assert_eq!(app.login("r@example.com", PASSWORD).await.status(), 401);
     assert_eq!(app.login("r@example.com", NEW_PASSWORD).await.status(), 201);
@@ -157,14 +150,10 @@ async fn reset_complete_rejects_every_bad_combination(backend: Backend) {
 }
 
 async fn reset_complete_reports_a_database_failure_as_500(backend: Backend) {
-    let app = spawn_mail_app(backend).await;
-    app.db.clone().close().await.unwrap();
+    let app = spawn_app_with_a_closed_db(backend).await;
     let body = json!({"email": "u@example.com", "password": NEW_PASSWORD, "token": "t"});
-    let (status, answer) = json(app.post_json(RESET_COMPLETE, &body).await).await;
-    assert_eq!(
-        (status, detail(&answer)),
-        (500, "An error occurred while resetting the password.")
-    );
+    let answer = json(app.post_json(RESET_COMPLETE, &body).await).await;
+    assert_500(&answer, "An error occurred while resetting the password.");
 }
 
 db_tests!(

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use theater::entities::{activation_token, email_outbox, user, user_group};
 
-use super::{count, detail, messages};
+use super::{assert_500, count, detail, messages, spawn_app_with_a_closed_db};
 use crate::{
     db_tests,
     helpers::{
@@ -52,8 +52,9 @@ async fn register_creates_an_inactive_user_and_sends_the_activation_email(backen
     assert_eq!(pending.len(), 1);
     assert!(pending[0].sent_at.is_none());
 
-    let mail = app.mail("new.user@example.com", "Account Activation").await;
-    assert_eq!(mail.email_element(), "new.user@example.com");
+    let mail = app
+        .mail_naming("new.user@example.com", "Account Activation")
+        .await;
     assert_eq!(mail.from, "theater@localhost");
     assert!(
         mail.link()
@@ -89,11 +90,8 @@ async fn concurrent_registrations_of_one_email_create_one_user(backend: Backend)
     statuses.sort_unstable();
     assert_eq!(statuses, [201, 409, 409, 409]);
     assert_eq!(count::<user::Entity>(&app).await, 1);
-    assert_eq!(
-        app.count_mail("race@example.com", "Account Activation")
-            .await,
-        1
-    );
+    app.assert_mail_count("race@example.com", "Account Activation", 1)
+        .await;
 }
 
 async fn register_validates_email_and_password_rules_in_order(backend: Backend) {
@@ -135,13 +133,9 @@ async fn register_validates_email_and_password_rules_in_order(backend: Backend) 
 }
 
 async fn register_reports_a_database_failure_as_500(backend: Backend) {
-    let app = spawn_mail_app(backend).await;
-    app.db.clone().close().await.unwrap();
-    let (status, body) = json(app.register("a@example.com", PASSWORD).await).await;
-    assert_eq!(
-        (status, detail(&body)),
-        (500, "An error occurred during user creation.")
-    );
+    let app = spawn_app_with_a_closed_db(backend).await;
+    let answer = json(app.register("a@example.com", PASSWORD).await).await;
+    assert_500(&answer, "An error occurred during user creation.");
 }
 
 db_tests!(

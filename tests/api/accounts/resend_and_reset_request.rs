@@ -73,26 +73,14 @@ async fn resend_and_reset_request_run_the_same_statements_for_every_address(back
         assert_eq!(runs[0], runs[2], "an unknown address");
     }
     // And only the owed addresses got mail.
-    assert_eq!(
-        app.count_mail("inactive@example.com", "Account Activation")
-            .await,
-        2
-    );
-    assert_eq!(
-        app.count_mail("active@example.com", "Account Activation")
-            .await,
-        1
-    );
-    assert_eq!(
-        app.count_mail("active@example.com", "Password Reset Request")
-            .await,
-        1
-    );
-    assert_eq!(
-        app.count_mail("inactive@example.com", "Password Reset Request")
-            .await,
-        0
-    );
+    app.assert_mail_count("inactive@example.com", "Account Activation", 2)
+        .await;
+    app.assert_mail_count("active@example.com", "Account Activation", 1)
+        .await;
+    app.assert_mail_count("active@example.com", "Password Reset Request", 1)
+        .await;
+    app.assert_mail_count("inactive@example.com", "Password Reset Request", 0)
+        .await;
 }
 
 async fn concurrent_requests_for_one_user_all_succeed(backend: Backend) {

@@ -32,113 +32,49 @@ fn theater(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
 async fn users_commands_validate_like_the_api_and_manage_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (code, _, err) = theater(
-        d,
-        &["users", "create", "--email", "x", "--password", "weak"],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("email: value is not a valid email address: "),
-        "{err}"
-    );
-    assert!(
-        err.contains("password: Password must contain at least 8 characters."),
-        "{err}"
-    );
-
-    let (code, out, err) = theater(
-        d,
-        &[
-            "users",
-            "create",
-            "--email",
-            "Boss@Example.com",
-            "--password",
-            PASSWORD,
-            "--group",
-            "admin",
-            "--active",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("<boss@example.com> in group admin (active)"),
-        "{out}"
-    );
-    let (code, _, err) = theater(
-        d,
-        &[
-            "users",
-            "create",
-            "--email",
-            "boss@example.com",
-            "--password",
-            PASSWORD,
-        ],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("A user with this email boss@example.com already exists."),
-        "{err}"
-    );
-    let (code, out, err) = theater(
-        d,
-        &[
-            "users",
-            "create",
-            "--email",
-            "new@example.com",
-            "--password",
-            PASSWORD,
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("inactive"), "{out}");
-    let (code, _, err) = theater(
-        d,
-        &[
-            "users",
-            "create",
-            "--email",
-            "g@example.com",
-            "--password",
-            PASSWORD,
-            "--group",
-            "root",
-        ],
-    );
-    assert_eq!(code, 1);
-    assert!(err.contains("group: "), "{err}");
-
-    let (code, out, err) = theater(
-        d,
-        &[
-            "users",
-            "set-group",
-            "--email",
-            "new@example.com",
-            "--group",
-            "moderator",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("moderator"), "{out}");
-    let (code, _, err) = theater(
-        d,
-        &[
-            "users",
-            "set-group",
-            "--email",
-            "ghost@example.com",
-            "--group",
-            "admin",
-        ],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("No user with the email ghost@example.com."),
-        "{err}"
-    );
+    let create =
+        |email: &str, more: &str| format!("create --email {email} --password {PASSWORD} {more}");
+    let set_group = |email: &str, group: &str| format!("set-group --email {email} --group {group}");
+    let weak = "create --email x --password weak".to_owned();
+    let invalid: &[&str] = &[
+        "email: value is not a valid email address: ",
+        "password: Password must contain at least 8 characters.",
+    ];
+    let conflict = "A user with this email boss@example.com already exists.";
+    // `theater users …`, in order: the arguments, the exit code, texts of stdout on success or
+    // of stderr on failure.
+    let calls: [(String, i32, &[&str]); 7] = [
+        (weak, 1, invalid),
+        (
+            create("Boss@Example.com", "--group admin --active"),
+            0,
+            &["<boss@example.com> in group admin (active)"],
+        ),
+        (create("boss@example.com", ""), 1, &[conflict]),
+        (create("new@example.com", ""), 0, &["inactive"]),
+        (create("g@example.com", "--group root"), 1, &["group: "]),
+        (set_group("new@example.com", "moderator"), 0, &["moderator"]),
+        (
+            set_group("ghost@example.com", "admin"),
+            1,
+            &["No user with the email ghost@example.com."],
+        ),
+    ];
+    for (call, expected_code, texts) in calls {
+        let args: Vec<&str> = ["users"]
+            .into_iter()
+            .chain(call.split_whitespace())
+            .collect();
+        let (code, out, err) = theater(d, &args);
+        assert_eq!(code, expected_code, "users {call}: {err}");
+        let output = if expected_code == 0 { &out } else { &err };
+        for text in texts {
+            assert!(
+                output.contains(text),
+                "users {call}: {text:?} not in {output}"
+            );
+        }
+    }
 
     let db = theater::db::connect(&format!("sqlite://{}/theater.db", d.display()), 1)
         .await

@@ -163,4 +163,24 @@ impl TestApp {
             .filter(|m| m.to == to && m.subject == subject)
             .count()
     }
+
+    /// Asserts that exactly `expected` e-mails to `to` with `subject` were sent.
+    pub async fn assert_mail_count(&self, to: &str, subject: &str, expected: usize) {
+        let sent = self.count_mail(to, subject).await;
+        assert_eq!(sent, expected, "e-mails to {to} with {subject:?}");
+    }
+
+    /// [`Self::mail`], checked to name `to` in its `<strong id="email">`.
+    pub async fn mail_naming(&self, to: &str, subject: &str) -> SentMail {
+        let mail = self.mail(to, subject).await;
+        assert_eq!(mail.email_element(), to, "the e-mail {subject:?}");
+        mail
+    }
+
+    /// [`Self::mail_naming`], checked to link to the login page too.
+    pub async fn mail_linking_to_login(&self, to: &str, subject: &str) -> SentMail {
+        let mail = self.mail_naming(to, subject).await;
+        assert_eq!(mail.link(), format!("{}/accounts/login", self.address));
+        mail
+    }
 }

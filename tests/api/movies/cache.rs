@@ -6,16 +6,21 @@ use serde_json::json;
 use super::{MOVIES, movie, movie_url, open_catalog};
 use crate::{
     db_tests,
-    helpers::{Backend, json, spawn_app_with},
+    helpers::{Backend, TestApp, json, spawn_app_with},
 };
+
+/// An open catalog whose cache keeps entries for `seconds` (`0`: no cache).
+async fn spawn_with_cache_ttl(backend: Backend, seconds: &str) -> TestApp {
+    spawn_app_with(backend, |env| {
+        open_catalog(env);
+        env.insert("CATALOG_CACHE_TTL_SECONDS".into(), seconds.into());
+    })
+    .await
+}
 
 /// Details and list pages are cached; every write through the API must show at once.
 async fn writes_show_at_once_through_the_cache(backend: Backend) {
-    let app = spawn_app_with(backend, |env| {
-        open_catalog(env);
-        env.insert("CATALOG_CACHE_TTL_SECONDS".into(), "3600".into());
-    })
-    .await;
+    let app = spawn_with_cache_ttl(backend, "3600").await;
     let first = app.created(&movie("Cached", "2020-01-01")).await;
     // Prime both caches.
     let (_, detail) = json(app.get(&movie_url(first)).await).await;
@@ -48,11 +53,7 @@ async fn writes_show_at_once_through_the_cache(backend: Backend) {
 /// With the cache off, a change made outside the service (another process, SQL by hand) shows on the
 /// next request.
 async fn without_the_cache_outside_changes_show_at_once(backend: Backend) {
-    let app = spawn_app_with(backend, |env| {
-        open_catalog(env);
-        env.insert("CATALOG_CACHE_TTL_SECONDS".into(), "0".into());
-    })
-    .await;
+    let app = spawn_with_cache_ttl(backend, "0").await;
     let id = app.created(&movie("Outside", "2020-01-01")).await;
     assert_eq!(json(app.get(&movie_url(id)).await).await.1["score"], 73.0);
     app.db

@@ -3,7 +3,10 @@
 use chrono::Datelike;
 use serde_json::{Value, json};
 
-use super::{MOVIES, movie, one_error, spawn_open_app};
+use super::{
+    MOVIES, at_least, at_most, at_most_chars, field_error, movie, one_error, one_of, rule,
+    spawn_open_app,
+};
 use crate::{
     db_tests,
     helpers::{Backend, MOVIE_FIELDS, json},
@@ -27,97 +30,42 @@ async fn create_validation_is_422(backend: Backend) {
         .collect();
     assert_eq!(missing, MOVIE_FIELDS);
 
+    // The field, its value, the error it gets (null: checked below).
+    let bad = |field, value: Value, rule| {
+        let error = field_error(json!(["body", field]), value.clone(), rule);
+        (field, value, error)
+    };
+    let mut year_rule = rule(
+        "value_error",
+        &format!("Value error, The year in 'date' cannot be greater than {next_year}."),
+    );
+    year_rule["ctx"] = json!({"error": {}});
+    let statuses = "'Released', 'Post Production' or 'In Production'";
     let cases: Vec<(&str, Value, Value)> = vec![
-        (
-            "date",
-            json!(format!("{}-01-01", next_year + 1)),
-            json!({
-                "type": "value_error", "loc": ["body", "date"],
-                "msg": format!("Value error, The year in 'date' cannot be greater than {next_year}."),
-                "input": format!("{}-01-01", next_year + 1), "ctx": {"error": {}},
-            }),
-        ),
-        (
-            "score",
-            json!(100.5),
-            json!({
-                "type": "less_than_equal", "loc": ["body", "score"],
-                "msg": "Input should be less than or equal to 100", "input": 100.5, "ctx": {"le": 100},
-            }),
-        ),
-        (
-            "score",
-            json!(-1),
-            json!({
-                "type": "greater_than_equal", "loc": ["body", "score"],
-                "msg": "Input should be greater than or equal to 0", "input": -1, "ctx": {"ge": 0},
-            }),
-        ),
-        (
-            "budget",
-            json!(-0.01),
-            json!({
-                "type": "greater_than_equal", "loc": ["body", "budget"],
-                "msg": "Input should be greater than or equal to 0", "input": -0.01, "ctx": {"ge": 0},
-            }),
-        ),
-        (
-            "revenue",
-            json!(-5),
-            json!({
-                "type": "greater_than_equal", "loc": ["body", "revenue"],
-                "msg": "Input should be greater than or equal to 0", "input": -5, "ctx": {"ge": 0},
-            }),
-        ),
-        (
-            "status",
-            json!("Released "),
-            json!({
-                "type": "enum", "loc": ["body", "status"],
-                "msg": "Input should be 'Released', 'Post Production' or 'In Production'",
-                "input": "Released ",
-                "ctx": {"expected": "'Released', 'Post Production' or 'In Production'"},
-            }),
-        ),
-        (
-            "name",
-            json!("n".repeat(256)),
-            json!({
-                "type": "string_too_long", "loc": ["body", "name"],
-                "msg": "String should have at most 255 characters", "input": "n".repeat(256),
-                "ctx": {"max_length": 255},
-            }),
-        ),
-        (
-            "country",
-            json!("USAX"),
-            json!({
-                "type": "string_too_long", "loc": ["body", "country"],
-                "msg": "String should have at most 3 characters", "input": "USAX",
-                "ctx": {"max_length": 3},
-            }),
-        ),
-        (
+        bad("date", json!(format!("{}-01-01", next_year + 1)), year_rule),
+        bad("score", json!(100.5), at_most(100)),
+        bad("score", json!(-1), at_least(0)),
+        bad("budget", json!(-0.01), at_least(0)),
+        bad("revenue", json!(-5), at_least(0)),
+        bad("status", json!("Released "), one_of("enum", statuses)),
+        bad("name", json!("n".repeat(256)), at_most_chars(255)),
+        bad("country", json!("USAX"), at_most_chars(3)),
+        bad(
             "genres",
             json!("Drama"),
-            json!({
-                "type": "list_type", "loc": ["body", "genres"],
-                "msg": "Input should be a valid list", "input": "Drama",
-            }),
+            rule("list_type", "Input should be a valid list"),
         ),
         (
             "actors",
             json!(["ok", 7]),
-            json!({
-                "type": "string_type", "loc": ["body", "actors", 1],
-                "msg": "Input should be a valid string", "input": ["ok", 7],
-            }),
+            field_error(
+                json!(["body", "actors", 1]),
+                json!(["ok", 7]),
+                rule("string_type", "Input should be a valid string"),
+            ),
         ),
-        (
-            "date",
-            json!("03/02/2023"),
-            json!(null), // shape checked below: a date parsing error at ["body", "date"]
-        ),
+        // Shape checked below: a date parsing error at ["body", "date"].
+        ("date", json!("03/02/2023"), Value::Null),
     ];
     for (field, value, expected) in cases {
         let mut body = movie("Validation", "2020-01-01");
@@ -137,28 +85,26 @@ async fn create_validation_is_422(backend: Backend) {
         .await;
 
     // Malformed JSON and a wrong content type are 422 too.
-    let response = app
-        .client
-        .post(app.url(MOVIES))
-        .header("Content-Type", "application/json")
-        .body("{\"name\": ")
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(response).await;
-    assert_eq!(status, 422);
-    assert_eq!(one_error(&body)["type"], "json_invalid");
-    let response = app
-        .client
-        .post(app.url(MOVIES))
-        .header("Content-Type", "text/plain")
-        .body(movie("x", "2020-01-01").to_string())
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(response).await;
-    assert_eq!(status, 422);
-    assert_eq!(one_error(&body)["type"], "model_attributes_type");
+    for (content_type, text, kind) in [
+        ("application/json", "{\"name\": ".to_owned(), "json_invalid"),
+        (
+            "text/plain",
+            movie("x", "2020-01-01").to_string(),
+            "model_attributes_type",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.url(MOVIES))
+            .header("Content-Type", content_type)
+            .body(text)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!(status, 422, "{content_type}: {body}");
+        assert_eq!(one_error(&body)["type"], kind, "{content_type}");
+    }
     assert_eq!(app.count("movies").await, 1);
 }
 

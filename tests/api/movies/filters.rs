@@ -11,33 +11,31 @@ use crate::{
 
 /// Seeds four movies for the filter tests.
 async fn filter_catalog(app: &TestApp) -> [i64; 4] {
-    let mut a = movie("War of the Worlds", "2005-06-29");
-    a["genres"] = json!(["science fiction", "thriller"]);
-    a["actors"] = json!(["tom cruise"]);
-    a["country"] = json!("us");
-    a["score"] = json!(65.0);
-    let mut b = movie("Peace Talks", "2005-01-01");
-    b["overview"] = json!("A quiet WAR story. 100% true_ish.");
-    b["genres"] = json!(["drama"]);
-    b["actors"] = json!(["tom cruise", "jane doe"]);
-    b["country"] = json!("gb");
-    b["score"] = json!(80.0);
-    let mut c = movie("Amélie", "2001-04-25");
-    c["genres"] = json!(["comedy", "romance"]);
-    c["actors"] = json!(["audrey tautou"]);
-    c["country"] = json!("fr");
-    c["score"] = json!(83.5);
-    let mut d = movie("Zulu", "1964-01-22");
-    d["genres"] = json!(["drama", "war"]);
-    d["actors"] = json!(["michael caine"]);
-    d["country"] = json!("gb");
-    d["score"] = json!(72.0);
-    [
-        app.created(&a).await,
-        app.created(&b).await,
-        app.created(&c).await,
-        app.created(&d).await,
-    ]
+    let list = |items: &str| json!(items.split(',').collect::<Vec<_>>());
+    let rows = [
+        // name | date | genres | actors | country | score
+        "War of the Worlds|2005-06-29|science fiction,thriller|tom cruise|us|65.0",
+        "Peace Talks|2005-01-01|drama|tom cruise,jane doe|gb|80.0",
+        "Amélie|2001-04-25|comedy,romance|audrey tautou|fr|83.5",
+        "Zulu|1964-01-22|drama,war|michael caine|gb|72.0",
+    ];
+    let mut ids = [0; 4];
+    for (id, row) in ids.iter_mut().zip(rows) {
+        let [name, date, genres, actors, country, score] = row.split('|').collect::<Vec<_>>()[..]
+        else {
+            panic!("six columns: {row}");
+        };
+        let mut body = movie(name, date);
+        body["genres"] = list(genres);
+        body["actors"] = list(actors);
+        body["country"] = json!(country);
+        body["score"] = json!(score.parse::<f64>().unwrap());
+        if name == "Peace Talks" {
+            body["overview"] = json!("A quiet WAR story. 100% true_ish.");
+        }
+        *id = app.created(&body).await;
+    }
+    ids
 }
 
 async fn list_filters_and_sorts(backend: Backend) {

@@ -100,3 +100,48 @@ fn one_error(body: &Value) -> &Value {
     assert_eq!(errors.len(), 1, "{body}");
     &errors[0]
 }
+
+/// pydantic's 422 entry for `input` at `loc` breaking `rule` (the entry's `type`, `msg`, any `ctx`).
+fn field_error(loc: Value, input: Value, rule: Value) -> Value {
+    let mut error = rule;
+    error["loc"] = loc;
+    error["input"] = input;
+    error
+}
+
+/// A rule without a `ctx`: its `type` and `msg`.
+fn rule(kind: &str, msg: &str) -> Value {
+    json!({"type": kind, "msg": msg})
+}
+
+/// The rule of a number no greater than `limit`.
+fn at_most(limit: i64) -> Value {
+    let msg = format!("Input should be less than or equal to {limit}");
+    json!({"type": "less_than_equal", "msg": msg, "ctx": {"le": limit}})
+}
+
+/// The rule of a number no less than `limit`.
+fn at_least(limit: i64) -> Value {
+    let msg = format!("Input should be greater than or equal to {limit}");
+    json!({"type": "greater_than_equal", "msg": msg, "ctx": {"ge": limit}})
+}
+
+/// The rule of a string of at most `max` characters.
+fn at_most_chars(max: usize) -> Value {
+    let msg = format!("String should have at most {max} characters");
+    json!({"type": "string_too_long", "msg": msg, "ctx": {"max_length": max}})
+}
+
+/// The rule of a value among `expected` (pydantic's `'a', 'b' or 'c'`), as an error of `kind`.
+fn one_of(kind: &str, expected: &str) -> Value {
+    let msg = format!("Input should be {expected}");
+    json!({"type": kind, "msg": msg, "ctx": {"expected": expected}})
+}
+
+/// The rule of an integer.
+fn an_integer() -> Value {
+    rule(
+        "int_parsing",
+        "Input should be a valid integer, unable to parse string as an integer",
+    )
+}
