@@ -236,18 +236,14 @@ async fn shutdown_ends_within_its_deadline_with_slow_and_idle_clients(backend: B
 async fn shutdown_lets_an_in_flight_request_finish(backend: Backend) {
     use std::sync::{Arc, atomic::Ordering};
 
-    let store = Arc::new(TestStore::default());
     // The upload takes a while: long enough to be in flight, well within the shutdown deadline.
-    store.put_delay_ms.store(1500, Ordering::SeqCst);
-    let served = store.clone();
+    let store = Arc::new(TestStore::slow_puts(1500));
     let app = spawn_stoppable(
         backend,
         |env| {
             env.insert("SHUTDOWN_TIMEOUT_SECONDS".into(), "15".into());
         },
-        |state| {
-            state.storage = theater::storage::Storage::served(served, &state.config.app_base_url);
-        },
+        |state| state.storage = store.storage_for(state),
     )
     .await;
     let user_id = insert_user(&app.state.db, "inflight@example.com", Group::User, true).await;

@@ -183,10 +183,8 @@ async fn unreachable_storage_is_not_ready(backend: Backend) {
         backend,
         |_| {},
         |state| {
-            state.storage = theater::storage::Storage::served(
-                std::sync::Arc::new(crate::helpers::store::TestStore::failing_reads()),
-                &state.config.app_base_url,
-            );
+            let store = std::sync::Arc::new(crate::helpers::store::TestStore::failing_reads());
+            state.storage = store.storage_for(state);
         },
     )
     .await;

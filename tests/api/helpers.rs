@@ -281,22 +281,18 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// A request of `method` to `path` on this app, for headers and a body to be added.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        response(self.request(reqwest::Method::GET, path)).await
     }
 
     /// GETs `path` with `token` as its bearer token.
     pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        response(self.request(reqwest::Method::GET, path).bearer_auth(token)).await
     }
 
     /// Sends `body` as JSON to `path` with `method`.
@@ -306,12 +302,7 @@ impl TestApp {
         path: &str,
         body: &serde_json::Value,
     ) -> reqwest::Response {
-        self.client
-            .request(method, self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        response(self.request(method, path).json(body)).await
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
@@ -323,12 +314,13 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.client
-            .delete(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        response(self.request(reqwest::Method::DELETE, path)).await
     }
+}
+
+/// Sends `request` and returns its response; panics when none comes.
+pub async fn response(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.expect("request")
 }
 
 /// Status and JSON body of a response, for one-line assertions.

@@ -76,6 +76,20 @@ async fn message_ids(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// Makes the message due and runs the worker once, which must end in `outcome`; the message must
+/// then have had `attempts` attempts, and the gauges must read `failed` and `pending`.
+async fn retry_due_mail(
+    app: &TestApp,
+    outcome: ExecutionOutcome,
+    attempts: i32,
+    (failed, pending): (u32, u32),
+) {
+    make_mail_due(app).await;
+    assert_eq!(run_worker(app).await, outcome);
+    assert_eq!(the_outbox_row(app).await.attempts, attempts);
+    assert_outbox_gauges(app, failed, pending).await;
+}
+
 /// The outbox gauges of `/metrics` read `failed` and `pending`.
 async fn assert_outbox_gauges(app: &TestApp, failed: u32, pending: u32) {
     let metrics = app.get("/metrics").await.text().await.unwrap();
@@ -223,10 +237,7 @@ async fn permanent_refusals_are_marked_failed_and_never_retried(backend: Backend
     assert!(row.failed_at.is_some() && row.sent_at.is_none(), "{row:?}");
     assert_last_error(&row, "no such user here");
     // Never claimed again, even when its time comes.
-    make_mail_due(&app).await;
-    assert_eq!(run_worker(&app).await, ExecutionOutcome::EmptyQueue);
-    assert_eq!(the_outbox_row(&app).await.attempts, 1);
-    assert_outbox_gauges(&app, 1, 0).await;
+    retry_due_mail(&app, ExecutionOutcome::EmptyQueue, 1, (1, 0)).await;
 }
 
 async fn transient_refusals_are_retried(backend: Backend) {
@@ -238,10 +249,7 @@ async fn transient_refusals_are_retried(backend: Backend) {
     assert!(row.failed_at.is_none() && row.sent_at.is_none(), "{row:?}");
     assert!(row.next_attempt_at > Utc::now(), "{row:?}");
     assert_last_error(&row, "try later");
-    make_mail_due(&app).await;
-    assert_eq!(run_worker(&app).await, ExecutionOutcome::TaskCompleted);
-    assert_eq!(the_outbox_row(&app).await.attempts, 2);
-    assert_outbox_gauges(&app, 0, 1).await;
+    retry_due_mail(&app, ExecutionOutcome::TaskCompleted, 2, (0, 1)).await;
 }
 
 async fn concurrent_workers_send_each_message_once(backend: Backend) {

@@ -2,7 +2,7 @@
 
 use std::{
     sync::{
-        Mutex,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
@@ -13,6 +13,8 @@ use object_store::{
     GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, memory::InMemory, path::Path,
 };
+
+use theater::{state::AppState, storage::Storage};
 
 pub type PutHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 
@@ -124,5 +126,24 @@ impl TestStore {
         let store = Self::default();
         store.fail_reads.store(true, Ordering::SeqCst);
         store
+    }
+
+    /// A store whose uploads never answer.
+    pub fn hanging_puts() -> Self {
+        let store = Self::default();
+        store.hang_puts.store(true, Ordering::SeqCst);
+        store
+    }
+
+    /// A store whose uploads take `ms` milliseconds.
+    pub fn slow_puts(ms: u64) -> Self {
+        let store = Self::default();
+        store.put_delay_ms.store(ms, Ordering::SeqCst);
+        store
+    }
+
+    /// Storage for `state` that keeps avatars in this store and serves them at `/media/`.
+    pub fn storage_for(self: &Arc<Self>, state: &AppState) -> Storage {
+        Storage::served(self.clone(), &state.config.app_base_url)
     }
 }

@@ -2,26 +2,26 @@
 
 use bytes::Bytes;
 use object_store::{ObjectStore, path::Path};
+use reqwest::Method;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use theater::auth::Group;
 
 use super::{
     ALREADY_EXISTS, FORBIDDEN, USER_NOT_ACTIVE, fields_with, form, form_with, memory_app,
-    valid_form, valid_png_form,
+    memory_app_with_user, valid_form, valid_png_form,
 };
 use crate::{
     db_tests,
     helpers::{
         Backend, TEST_ACCESS_SECRET,
         images::{jpeg, png},
-        json,
+        json, response,
     },
 };
 
 async fn creating_a_profile_stores_the_key_and_returns_the_url(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("john@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "john@example.com").await;
     let avatar = jpeg();
     let response = app
         .post_profile(id, Some(&auth), valid_form(avatar.clone(), "avatar.jpg"))
@@ -74,17 +74,13 @@ async fn creating_a_profile_stores_the_key_and_returns_the_url(backend: Backend)
 }
 
 async fn the_path_without_trailing_slash_works_too(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("slash@example.com", Group::User).await;
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/profiles/users/{id}/profile")))
+    let (app, id, auth) = memory_app_with_user(backend, "slash@example.com").await;
+    let without_slash = format!("/api/v1/profiles/users/{id}/profile");
+    let request = app
+        .request(Method::POST, &without_slash)
         .header("Authorization", &auth)
-        .multipart(valid_form(png([1, 2, 3]), "a.png"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+        .multipart(valid_form(png([1, 2, 3]), "a.png"));
+    assert_eq!(response(request).await.status(), 201);
 }
 
 async fn missing_or_bad_tokens_are_401_before_validation(backend: Backend) {

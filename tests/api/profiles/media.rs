@@ -1,5 +1,6 @@
 //! `GET /media/{key}`: stored avatars served from local storage, without their metadata.
 
+use reqwest::Method;
 use serde_json::json;
 use theater::auth::Group;
 
@@ -9,7 +10,7 @@ use crate::{
     helpers::{
         Backend,
         images::{contains, jpeg, jpeg_with_exif, png, png_with_text},
-        json, spawn_app,
+        json, response, spawn_app,
     },
 };
 
@@ -48,14 +49,8 @@ async fn local_storage_keeps_files_under_media_and_serves_them(backend: Backend)
             "{path}"
         );
     }
-    let put = app
-        .client
-        .put(app.url(&format!("/media/{key}")))
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 405);
+    let put = app.request(Method::PUT, &format!("/media/{key}")).body("x");
+    assert_eq!(response(put).await.status(), 405);
 }
 
 async fn stored_avatars_lose_their_metadata_and_take_their_formats_name(backend: Backend) {

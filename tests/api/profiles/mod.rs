@@ -17,7 +17,7 @@ use object_store::{ObjectMeta, ObjectStore};
 use reqwest::multipart::{Form, Part};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use serde_json::{Value, json};
-use theater::{auth::Group, entities::user_profile, storage::Storage};
+use theater::{auth::Group, entities::user_profile};
 
 use crate::helpers::{Backend, TestApp, images::png, json, spawn_app_with_state, store::TestStore};
 
@@ -98,14 +98,21 @@ fn valid_png_form() -> Form {
 /// An app whose avatars go to a [`TestStore`], served at `/media/`.
 async fn memory_app(backend: Backend) -> (TestApp, Arc<TestStore>) {
     let store = Arc::new(TestStore::default());
-    let served = store.clone();
     let app = spawn_app_with_state(
         backend,
         |_| {},
-        |state| state.storage = Storage::served(served, &state.config.app_base_url),
+        |state| state.storage = store.storage_for(state),
     )
     .await;
     (app, store)
+}
+
+/// A [`memory_app`] with one active user of the `User` group: the app, the user's id and their
+/// `Authorization` header.
+async fn memory_app_with_user(backend: Backend, email: &str) -> (TestApp, i32, String) {
+    let (app, _) = memory_app(backend).await;
+    let (id, auth) = app.user(email, Group::User).await;
+    (app, id, auth)
 }
 
 impl TestApp {
@@ -138,6 +145,12 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// PATCHes only `info`: status and body.
+    async fn patch_info(&self, user_id: i32, auth: &str, info: &str) -> (u16, Value) {
+        let form = Form::new().text("info", info.to_owned());
+        json(self.patch_profile(user_id, auth, form).await).await
     }
 
     async fn get_profile(&self, user_id: i32, auth: Option<&str>) -> reqwest::Response {

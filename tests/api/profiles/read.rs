@@ -3,15 +3,14 @@
 use serde_json::json;
 use theater::auth::Group;
 
-use super::{FORBIDDEN, NOT_FOUND, memory_app, valid_form};
+use super::{FORBIDDEN, NOT_FOUND, memory_app_with_user, valid_form};
 use crate::{
     db_tests,
     helpers::{Backend, images::png, json},
 };
 
 async fn reading_a_profile(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("read@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "read@example.com").await;
     let (_, other) = app.user("other@example.com", Group::User).await;
     let (_, admin) = app.user("admin@example.com", Group::Admin).await;
 

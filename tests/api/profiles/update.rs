@@ -9,7 +9,7 @@ use theater::auth::Group;
 
 use super::{
     FORBIDDEN, GIF, UPLOAD_FAILED, USER_NOT_ACTIVE, assert_fields, assert_msg_contains, memory_app,
-    profile_path, valid_form,
+    memory_app_with_user, profile_path, valid_form,
 };
 use crate::{
     db_tests,
@@ -21,13 +21,8 @@ use crate::{
 };
 
 async fn patching_changes_only_the_given_fields(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("patch@example.com", Group::User).await;
-    let (status, _) = json(
-        app.patch_profile(id, &auth, Form::new().text("info", "x"))
-            .await,
-    )
-    .await;
+    let (app, id, auth) = memory_app_with_user(backend, "patch@example.com").await;
+    let (status, _) = app.patch_info(id, &auth, "x").await;
     assert_eq!(status, 404);
     let (_, created) = app
         .create_profile(id, &auth, valid_form(png([3; 3]), "a.png"))
@@ -76,8 +71,7 @@ async fn patching_changes_only_the_given_fields(backend: Backend) {
 }
 
 async fn patching_the_avatar_replaces_the_object(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("avatar@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "avatar@example.com").await;
     app.post_profile(id, Some(&auth), valid_form(png([1; 3]), "old.png"))
         .await;
 
@@ -149,32 +143,19 @@ async fn a_failed_update_keeps_the_old_avatar(backend: Backend) {
 }
 
 async fn patch_permissions_follow_creation(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("perm@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "perm@example.com").await;
     let (_, other) = app.user("other@example.com", Group::User).await;
     let (_, admin) = app.user("admin@example.com", Group::Admin).await;
     app.post_profile(id, Some(&auth), valid_form(png([1; 3]), "a.png"))
         .await;
-    let (status, body) = json(
-        app.patch_profile(id, &other, Form::new().text("info", "hacked"))
-            .await,
-    )
-    .await;
+    let (status, body) = app.patch_info(id, &other, "hacked").await;
     assert_eq!((status, body), (403, json!({"detail": FORBIDDEN})));
-    let (status, body) = json(
-        app.patch_profile(id, &admin, Form::new().text("info", "moderated"))
-            .await,
-    )
-    .await;
+    let (status, body) = app.patch_info(id, &admin, "moderated").await;
     assert_eq!((status, &body["info"]), (200, &json!("moderated")));
     let inactive = app
         .insert_user("gone@example.com", Group::User, false)
         .await;
-    let (status, body) = json(
-        app.patch_profile(inactive, &admin, Form::new().text("info", "x"))
-            .await,
-    )
-    .await;
+    let (status, body) = app.patch_info(inactive, &admin, "x").await;
     assert_eq!((status, body), (401, json!({"detail": USER_NOT_ACTIVE})));
 }
 

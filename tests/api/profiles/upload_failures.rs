@@ -12,7 +12,7 @@ use bytes::Bytes;
 use object_store::{ObjectStore, PutPayload, path::Path};
 use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::json;
-use theater::{auth::Group, storage::Storage};
+use theater::auth::Group;
 
 use super::{ALREADY_EXISTS, UPLOAD_FAILED, memory_app, valid_form, valid_png_form};
 use crate::{
@@ -48,17 +48,15 @@ async fn a_failed_insert_removes_the_uploaded_object(backend: Backend) {
 }
 
 async fn a_hanging_store_stalls_only_the_profile_writes(backend: Backend) {
-    let store = Arc::new(TestStore::default());
-    store.hang_puts.store(true, Ordering::SeqCst);
-    let served = store.clone();
+    let store = Arc::new(TestStore::hanging_puts());
     let app = spawn_app_with_state(
         backend,
         |env| {
             env.insert("STORAGE_TIMEOUT_SECONDS".into(), "3".into());
         },
         |state| {
-            state.storage = Storage::served(served, &state.config.app_base_url)
-                .with_timeout(state.config.connections.storage_timeout);
+            let timeout = state.config.connections.storage_timeout;
+            state.storage = store.storage_for(state).with_timeout(timeout);
         },
     )
     .await;

@@ -11,7 +11,8 @@ use serde_json::json;
 use theater::auth::Group;
 
 use super::{
-    assert_fields, assert_msg_contains, fields_with, memory_app, profile_path, valid_form,
+    assert_fields, assert_msg_contains, fields_with, memory_app, memory_app_with_user,
+    profile_path, valid_form,
 };
 use crate::{
     db_tests,
@@ -121,8 +122,7 @@ async fn a_big_upload_with_a_bad_token_still_gets_its_401(backend: Backend) {
 }
 
 async fn bodies_padded_past_the_route_limit_are_413(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("padded@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "padded@example.com").await;
     // Each part is within its own limit; together they are far beyond any valid form.
     let mut padded = valid_form(png([1, 2, 3]), "a.png");
     for i in 0..40 {

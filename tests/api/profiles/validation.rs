@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use theater::auth::Group;
 
 use super::{
-    FIELDS, GIF, assert_fields, assert_msg_contains, form, form_with, memory_app, profile_path,
-    valid_form,
+    FIELDS, GIF, assert_fields, assert_msg_contains, form, form_with, memory_app,
+    memory_app_with_user, profile_path, valid_form,
 };
 use crate::{
     db_tests,
@@ -32,8 +32,7 @@ async fn assert_refused(
 }
 
 async fn every_missing_field_is_reported(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("missing@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "missing@example.com").await;
     let (status, body) = app
         .create_profile(id, &auth, Form::new().text("unrelated", "x"))
         .await;
@@ -51,8 +50,7 @@ async fn every_missing_field_is_reported(backend: Backend) {
 }
 
 async fn a_body_of_another_type_is_an_empty_form(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("json@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "json@example.com").await;
     let post = || {
         app.client
             .post(app.url(&profile_path(id)))
@@ -67,8 +65,7 @@ async fn a_body_of_another_type_is_an_empty_form(backend: Backend) {
 }
 
 async fn malformed_multipart_is_422(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("malformed@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "malformed@example.com").await;
     for (content_type, body) in [
         (
             "multipart/form-data; boundary=xyz",
@@ -98,8 +95,7 @@ async fn malformed_multipart_is_422(backend: Backend) {
 }
 
 async fn names_must_be_english_letters(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("names@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "names@example.com").await;
     let bad = form_with(&[("first_name", Some("Jöhn")), ("last_name", Some("Sm1th"))]);
     let (status, body) = app.create_profile(id, &auth, bad).await;
     assert_eq!(status, 422);
@@ -117,8 +113,7 @@ async fn names_must_be_english_letters(backend: Backend) {
 }
 
 async fn gender_must_be_man_or_woman(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("gender@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "gender@example.com").await;
     let text = "Gender must be one of: man, woman";
     for gender in ["other", "Man"] {
         assert_refused(&app, id, &auth, ("gender", gender), text).await;
@@ -129,8 +124,7 @@ async fn gender_must_be_man_or_woman(backend: Backend) {
 }
 
 async fn birth_date_rules(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("dob@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "dob@example.com").await;
     let today = chrono::Utc::now().date_naive();
     let seventeen = today
         .with_year(today.year() - 17)
@@ -159,8 +153,7 @@ async fn birth_date_rules(backend: Backend) {
 }
 
 async fn info_must_not_be_blank(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("info@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "info@example.com").await;
     let text = "Info field cannot be empty or contain only spaces.";
     for info in ["   ", ""] {
         assert_refused(&app, id, &auth, ("info", info), text).await;
@@ -210,8 +203,7 @@ fn png_of_len(len: usize) -> Vec<u8> {
 }
 
 async fn avatar_must_be_at_most_1_mb(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("size@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "size@example.com").await;
     let (status, body) = app
         .create_profile(
             id,
@@ -235,8 +227,7 @@ async fn avatar_must_be_at_most_1_mb(backend: Backend) {
 }
 
 async fn all_failures_are_reported_together(backend: Backend) {
-    let (app, _) = memory_app(backend).await;
-    let (id, auth) = app.user("all@example.com", Group::User).await;
+    let (app, id, auth) = memory_app_with_user(backend, "all@example.com").await;
     let bad = form(
         vec![
             ("info".into(), " ".into()),
