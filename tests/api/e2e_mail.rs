@@ -153,7 +153,7 @@ async fn e2e_accounts_flow_through_real_smtp() {
     );
     assert_eq!(activation.from, smtp.user, "sent from EMAIL_HOST_USER");
     assert!(activation.link().starts_with(&app.address));
-    let page = app.get(&activation.link_path()).await.text().await.unwrap();
+    let page = app.get_text(&activation.link_path()).await;
     let result = app.submit(&page, &[]).await;
     assert_eq!(result.status(), 200);
     assert!(
@@ -186,7 +186,7 @@ async fn e2e_accounts_flow_through_real_smtp() {
     .await;
     let reset = captured(&maildev, &email, "Password Reset Request", WAIT).await;
     assert_eq!(reset.email_element(), email);
-    let form = app.get(&reset.link_path()).await.text().await.unwrap();
+    let form = app.get_text(&reset.link_path()).await;
     let result = app.submit(&form, &[("password", NEW_PASSWORD)]).await;
     assert_eq!(result.status(), 200);
 

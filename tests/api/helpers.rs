@@ -290,6 +290,23 @@ impl TestApp {
         response(self.request(reqwest::Method::GET, path)).await
     }
 
+    /// The body of what GET `path` answers, as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// A POST of `body` as it is to `path`, declared as `content_type`.
+    pub fn raw_post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+            .header("Content-Type", content_type)
+            .body(body)
+    }
+
     /// GETs `path` with `token` as its bearer token.
     pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
         response(self.request(reqwest::Method::GET, path).bearer_auth(token)).await

@@ -105,6 +105,16 @@ impl TestApp {
     }
 }
 
+/// A mail app with `LOGIN_RATE_LIMIT=limit`, and `email` an active user.
+async fn spawn_login_limited(backend: Backend, limit: &str, email: &str) -> TestApp {
+    let app = spawn_mail_app_with(backend, |env| {
+        env.insert("LOGIN_RATE_LIMIT".into(), limit.into());
+    })
+    .await;
+    app.active_user(email).await;
+    app
+}
+
 fn retry_after(response: &reqwest::Response) -> u64 {
     response.headers()["retry-after"]
         .to_str()
@@ -283,12 +293,8 @@ async fn a_flood_of_wrong_passwords_does_not_lock_the_owner_out(backend: Backend
 }
 
 async fn successful_logins_never_spend_the_budget(backend: Backend) {
-    let app = spawn_mail_app_with(backend, |env| {
-        env.insert("LOGIN_RATE_LIMIT".into(), "3".into());
-    })
-    .await;
     let email = "daily@example.com";
-    app.active_user(email).await;
+    let app = spawn_login_limited(backend, "3", email).await;
     assert_eq!(app.login(email, NEW_PASSWORD).await.status(), 401);
     assert_eq!(app.login(email, NEW_PASSWORD).await.status(), 401);
     for i in 0..30 {
@@ -300,12 +306,8 @@ async fn successful_logins_never_spend_the_budget(backend: Backend) {
 }
 
 async fn spoofed_forwarding_headers_are_ignored_without_trusted_proxies(backend: Backend) {
-    let app = spawn_mail_app_with(backend, |env| {
-        env.insert("LOGIN_RATE_LIMIT".into(), "2".into());
-    })
-    .await;
     let email = "spoof@example.com";
-    app.active_user(email).await;
+    let app = spawn_login_limited(backend, "2", email).await;
     assert_eq!(app.login_from("10.0.0.1", email, NEW_PASSWORD).await, 401);
     assert_eq!(app.login_from("10.0.0.2", email, NEW_PASSWORD).await, 401);
     // Every request came from 127.0.0.1, whatever the header says.

@@ -92,7 +92,7 @@ async fn retry_due_mail(
 
 /// The outbox gauges of `/metrics` read `failed` and `pending`.
 async fn assert_outbox_gauges(app: &TestApp, failed: u32, pending: u32) {
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics
             .lines()

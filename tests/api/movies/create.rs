@@ -36,7 +36,7 @@ async fn create_returns_the_normalised_detail(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(detail, created);
     // Numbers are JSON numbers, in the original's float rendering.
-    let text = app.get(&movie_url(id)).await.text().await.unwrap();
+    let text = app.get_text(&movie_url(id)).await;
     assert!(text.contains(r#""budget":75000000.0"#), "{text}");
     assert!(text.contains(r#""score":73.0"#), "{text}");
     assert_eq!(app.count("genres").await, 2);

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     db_tests,
-    helpers::{Backend, MOVIE_FIELDS, json},
+    helpers::{Backend, MOVIE_FIELDS, json, response},
 };
 
 async fn create_validation_is_422(backend: Backend) {
@@ -93,15 +93,8 @@ async fn create_validation_is_422(backend: Backend) {
             "model_attributes_type",
         ),
     ] {
-        let response = app
-            .client
-            .post(app.url(MOVIES))
-            .header("Content-Type", content_type)
-            .body(text)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = json(response).await;
+        let request = app.raw_post(MOVIES, content_type, text);
+        let (status, body) = json(response(request).await).await;
         assert_eq!(status, 422, "{content_type}: {body}");
         assert_eq!(one_error(&body)["type"], kind, "{content_type}");
     }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     db_tests,
-    helpers::{Backend, TestApp, images::png, json},
+    helpers::{Backend, TestApp, images::png, json, response},
 };
 
 /// Creating `user_id`'s profile (with `auth`) from a valid form whose `field` is `value` is a 422
@@ -77,16 +77,10 @@ async fn malformed_multipart_is_422(backend: Backend) {
             "--xyz\r\nContent-Disposition: form-data; name=\"info\"\r\n\r\nunterminated",
         ),
     ] {
-        let response = app
-            .client
-            .post(app.url(&profile_path(id)))
-            .header("Authorization", &auth)
-            .header("Content-Type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = json(response).await;
+        let request = app
+            .raw_post(&profile_path(id), content_type, body)
+            .header("Authorization", &auth);
+        let (status, body) = json(response(request).await).await;
         assert_eq!(status, 422, "{content_type}: {body}");
         assert_eq!(body["detail"][0]["loc"], json!(["body"]));
         assert_msg_contains(&body["detail"][0], "There was an error parsing the body");
