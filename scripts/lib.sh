@@ -5,6 +5,13 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# e2e_exports NAME=VALUE...: prints one `export THEATER_E2E_NAME=VALUE` line each, the settings the
+# end-to-end tests read (values hold no spaces).
+e2e_exports() {
+  local pair
+  for pair in "$@"; do printf 'export THEATER_E2E_%s\n' "$pair"; done
+}
+
 # A random 64-hex-digit secret (for SECRET_KEY_* and throwaway passwords).
 random_secret() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
 

@@ -62,14 +62,8 @@ start() {
     stop
     exit 1
   fi
-  cat >"$ENV_FILE" <<EOF
-export THEATER_E2E_SMTP_HOST=127.0.0.1
-export THEATER_E2E_SMTP_PORT=$smtp
-export THEATER_E2E_SMTP_USER=$user
-export THEATER_E2E_SMTP_PASSWORD=$pass
-export THEATER_E2E_MAILDEV_URL=$url
-export THEATER_E2E_MAILDEV_BIN=$MAILDEV_BIN
-EOF
+  e2e_exports SMTP_HOST=127.0.0.1 SMTP_PORT="$smtp" SMTP_USER="$user" SMTP_PASSWORD="$pass" \
+    MAILDEV_URL="$url" MAILDEV_BIN="$MAILDEV_BIN" >"$ENV_FILE"
   echo "maildev: SMTP on 127.0.0.1:$smtp (AUTH $user), web API on $url" >&2
   cat "$ENV_FILE"
 }

@@ -43,15 +43,8 @@ start() {
       if ! kill -0 "$pid" 2>/dev/null; then break; fi
       if answers "$port"; then
         echo "s3.sh: s3s-fs (pid $pid) serving $state/root on http://$HOST:$port, bucket $bucket" >&2
-        cat <<EOF
-export THEATER_E2E_S3_HOST=$HOST
-export THEATER_E2E_S3_PORT=$port
-export THEATER_E2E_S3_ACCESS_KEY=$access_key
-export THEATER_E2E_S3_SECRET_KEY=$secret_key
-export THEATER_E2E_S3_BUCKET=$bucket
-export THEATER_E2E_S3_BIN=$BIN
-export THEATER_E2E_S3_STATE=$state
-EOF
+        e2e_exports S3_HOST="$HOST" S3_PORT="$port" S3_ACCESS_KEY="$access_key" \
+          S3_SECRET_KEY="$secret_key" S3_BUCKET="$bucket" S3_BIN="$BIN" S3_STATE="$state"
         return
       fi
       sleep 0.1

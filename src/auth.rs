@@ -568,8 +568,7 @@ mod tests {
     #[tokio::test]
     async fn accounts_load_with_their_group() {
         use sea_orm::{ActiveModelTrait, Set};
-        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let db = crate::db::memory().await;
         let now = Utc::now();
         let user = user::ActiveModel {
             email: Set("a@b.io".into()),

@@ -183,6 +183,28 @@ pub fn statement(
     Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
+/// Runs one statement (see [`statement`]) and returns how many rows it changed.
+pub async fn execute(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Result<u64, DbErr> {
+    Ok(db
+        .execute_raw(statement(db, sql, values))
+        .await?
+        .rows_affected())
+}
+
+/// A migrated in-memory SQLite database, for unit tests of the modules that write SQL.
+#[cfg(test)]
+pub async fn memory() -> DatabaseConnection {
+    let db = connect("sqlite::memory:", 1)
+        .await
+        .expect("in-memory SQLite");
+    migrate(&db).await.expect("migrations");
+    db
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod background;
+pub mod catalog_cache;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use blake2::{Blake2b, Digest, digest::consts::U16};
-use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Value};
 
 /// `limit` events per `window`, all of them available at once after a quiet `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,11 +132,7 @@ pub async fn acquire(
         Value::from(quota.window_ms + quota.slack_ms()),
     ];
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            values,
-        ))
+        .query_one_raw(crate::db::statement(db, &sql, values))
         .await?;
     if let Some(row) = row {
         let tat: i64 = row.try_get("", "tat_ms")?;
@@ -164,23 +160,23 @@ pub async fn release(
     let sql = "UPDATE rate_limits SET tat_ms = \
                CASE WHEN tat_ms - $3 > $2 THEN tat_ms - $3 ELSE $2 END \
                WHERE bucket = $1";
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
+    crate::db::execute(
+        db,
         sql,
         [
             Value::from(key.as_str()),
             Value::from(now_ms),
             Value::from(quota.interval_ms),
         ],
-    ))
+    )
     .await?;
     Ok(())
 }
 
 async fn current_tat(db: &impl ConnectionTrait, key: &Key) -> Result<Option<i64>, DbErr> {
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
+        .query_one_raw(crate::db::statement(
+            db,
             "SELECT tat_ms FROM rate_limits WHERE bucket = $1",
             [Value::from(key.as_str())],
         ))
@@ -190,25 +186,19 @@ async fn current_tat(db: &impl ConnectionTrait, key: &Key) -> Result<Option<i64>
 
 /// Deletes the keys that have fully recovered by `now_ms` (they mean the same as no row).
 pub async fn prune(db: &impl ConnectionTrait, now_ms: i64) -> Result<u64, DbErr> {
-    let result = db
-        .execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "DELETE FROM rate_limits WHERE tat_ms <= $1",
-            [Value::from(now_ms)],
-        ))
-        .await?;
-    Ok(result.rows_affected())
+    crate::db::execute(
+        db,
+        "DELETE FROM rate_limits WHERE tat_ms <= $1",
+        [Value::from(now_ms)],
+    )
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    async fn db() -> sea_orm::DatabaseConnection {
-        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
-        db
-    }
+    use crate::db::memory as db;
 
     #[test]
     fn quotas_and_keys() {

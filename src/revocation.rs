@@ -32,7 +32,7 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::entities::refresh_token;
@@ -126,8 +126,8 @@ impl Revocations {
             .unwrap_or_else(PoisonError::into_inner);
         let since = cursor.min(now_ms).saturating_sub(POLL_OVERLAP_MS);
         let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
+            .query_all_raw(crate::db::statement(
+                db,
                 "SELECT user_id, valid_after_ms, updated_at_ms FROM token_revocations \
                  WHERE updated_at_ms > $1 AND valid_after_ms > $2",
                 [Value::from(since), Value::from(horizon)],
@@ -176,15 +176,15 @@ pub async fn revoke_access_tokens(
                valid_after_ms = CASE WHEN excluded.valid_after_ms > token_revocations.valid_after_ms \
                THEN excluded.valid_after_ms ELSE token_revocations.valid_after_ms END, \
                updated_at_ms = excluded.updated_at_ms";
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
+    crate::db::execute(
+        db,
         sql,
         [
             Value::from(user_id),
             Value::from(valid_after_ms),
             Value::from(now_ms),
         ],
-    ))
+    )
     .await?;
     Ok(Revoked {
         user_id,
@@ -218,14 +218,12 @@ pub async fn delete_stale(
 ) -> Result<u64, DbErr> {
     let horizon =
         now_ms.saturating_sub(i64::try_from(access_lifetime.as_millis()).unwrap_or(i64::MAX));
-    let result = db
-        .execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "DELETE FROM token_revocations WHERE valid_after_ms <= $1",
-            [Value::from(horizon)],
-        ))
-        .await?;
-    Ok(result.rows_affected())
+    crate::db::execute(
+        db,
+        "DELETE FROM token_revocations WHERE valid_after_ms <= $1",
+        [Value::from(horizon)],
+    )
+    .await
 }
 
 /// Keeps `revocations` current until `shutdown`. Runs whenever the server serves (background jobs
@@ -266,8 +264,7 @@ mod tests {
     const HOUR: Duration = Duration::from_secs(3600);
 
     async fn db_with_users(n: i32) -> sea_orm::DatabaseConnection {
-        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
+        let db = crate::db::memory().await;
         for i in 1..=n {
             db.execute_unprepared(&format!(
                 "INSERT INTO users (email, hashed_password, is_active, group_id) \

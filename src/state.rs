@@ -2,14 +2,17 @@
 //! It sits below the domains (they import it; it imports only the services it holds), and the
 //! composition root (`startup`) builds the routers over it.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    accounts::AccountLimits, auth::Tokens, config::Config, mail::Mail, movies::cache::CatalogCache,
-    revocation::Revocations, storage::Storage,
+    auth::Tokens, catalog_cache::CatalogCache, config::Config, http::client_ip::TrustedProxies,
+    mail::Mail, revocation::Revocations, storage::Storage,
 };
 
 /// What every handler gets.
@@ -21,14 +24,14 @@ pub struct AppState {
     pub storage: Storage,
     /// E-mail templates, the outbox and its transport (tests swap in lettre's stub transport).
     pub mail: Arc<Mail>,
-    /// Rate limits of login, registration and the account e-mails (state in the database).
-    pub account_limits: Arc<AccountLimits>,
+    /// The proxies whose forwarding headers name the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Recent access-token revocations, kept current by a poll (see `revocation`).
     pub revocations: Arc<Revocations>,
-    /// Rendered movie details and list pages (see `movies::cache`).
+    /// Rendered movie details and list pages (see `catalog_cache`).
     pub catalog_cache: Arc<CatalogCache>,
     /// What `/ready` knows beyond its checks (the draining flag).
-    pub readiness: Arc<crate::http::health::ReadinessState>,
+    pub readiness: Arc<ReadinessState>,
 }
 
 impl AppState {
@@ -44,7 +47,7 @@ impl AppState {
         let tokens = Tokens::from_config(&config.jwt, &config.data_dir)?;
         let storage = Storage::from_config(&config)?;
         let mail = Mail::from_config(&config)?;
-        let account_limits = AccountLimits::from_config(&config);
+        let trusted_proxies = Arc::new(config.trusted_proxies.clone());
         let revocations = Revocations::new(config.jwt.access_lifetime);
         let catalog_cache = CatalogCache::new(config.catalog_cache_ttl);
         Ok(Self {
@@ -53,10 +56,28 @@ impl AppState {
             tokens: Arc::new(tokens),
             storage,
             mail: Arc::new(mail),
-            account_limits: Arc::new(account_limits),
+            trusted_proxies,
             revocations: Arc::new(revocations),
             catalog_cache: Arc::new(catalog_cache),
             readiness: Arc::default(),
         })
+    }
+}
+
+/// What readiness knows beyond its checks. Issue #14 will set `draining` on SIGTERM so that an
+/// instance leaves the load balancer before it stops; nothing sets it yet.
+#[derive(Debug, Default)]
+pub struct ReadinessState {
+    draining: AtomicBool,
+}
+
+impl ReadinessState {
+    /// From now on `/ready` answers 503 `draining`.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 }

@@ -260,11 +260,7 @@ mod tests {
         AccountLimits::from_config(&Config::from_lookup(|k| map.get(k).cloned()).unwrap())
     }
 
-    async fn db() -> sea_orm::DatabaseConnection {
-        let db = crate::db::connect("sqlite::memory:", 1).await.unwrap();
-        crate::db::migrate(&db).await.unwrap();
-        db
-    }
+    use crate::db::memory as db;
 
     fn ip(s: &str) -> Option<IpAddr> {
         Some(s.parse().unwrap())

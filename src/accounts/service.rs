@@ -46,7 +46,7 @@ pub struct Accounts {
     mail: Arc<Mail>,
     tokens: Arc<Tokens>,
     revocations: Arc<Revocations>,
-    limits: Arc<AccountLimits>,
+    limits: AccountLimits,
 }
 
 impl FromRef<AppState> for Accounts {
@@ -56,7 +56,9 @@ impl FromRef<AppState> for Accounts {
             mail: state.mail.clone(),
             tokens: state.tokens.clone(),
             revocations: state.revocations.clone(),
-            limits: state.account_limits.clone(),
+            // Built per request (a few quotas computed from the configuration, no allocation), so
+            // the state holds no accounts type.
+            limits: AccountLimits::from_config(&state.config),
         }
     }
 }

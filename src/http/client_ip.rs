@@ -22,8 +22,6 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::config::Config;
-
 /// `TRUSTED_PROXIES`: the networks whose forwarding headers are believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
@@ -139,13 +137,15 @@ impl ClientIp {
 impl<S> FromRequestParts<S> for ClientIp
 where
     S: Send + Sync,
-    Arc<Config>: FromRef<S>,
+    Arc<TrustedProxies>: FromRef<S>,
 {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let config = Arc::<Config>::from_ref(state);
-        Ok(Self::from_parts(parts, &config.trusted_proxies))
+        Ok(Self::from_parts(
+            parts,
+            &Arc::<TrustedProxies>::from_ref(state),
+        ))
     }
 }
 

@@ -2,8 +2,6 @@
 //! (readiness: this instance can serve the whole API right now), for load balancers, orchestrators
 //! and compose health checks. Every check has a deadline, so a probe never hangs on a dependency.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,24 +43,6 @@ pub struct Readiness {
     pub storage: &'static str,
 }
 
-/// What readiness knows beyond its checks. Issue #14 will set `draining` on SIGTERM so that an
-/// instance leaves the load balancer before it stops; nothing sets it yet.
-#[derive(Debug, Default)]
-pub struct ReadinessState {
-    draining: AtomicBool,
-}
-
-impl ReadinessState {
-    /// From now on `/ready` answers 503 `draining`.
-    pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
-    }
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
@@ -80,23 +60,16 @@ pub fn router() -> OpenApiRouter<AppState> {
     )
 )]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    if crate::db::ping(&state.db).await {
-        (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database: "ok",
-            }),
-        )
+    let (code, status, database) = if crate::db::ping(&state.db).await {
+        (StatusCode::OK, "ok", "ok")
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: "unavailable",
-                database: "unreachable",
-            }),
+            "unavailable",
+            "unreachable",
         )
-    }
+    };
+    (code, Json(Health { status, database }))
 }
 
 /// Readiness: the database answers, its schema is this release's, and the object store answers.
@@ -118,8 +91,14 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     if let Err(e) = &storage {
         tracing::warn!(error = %e, "readiness: storage check failed");
     }
+    let all_ok = database && migrations == MigrationState::Applied && storage.is_ok();
+    let (code, status) = match (state.readiness.is_draining(), all_ok) {
+        (true, _) => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
+        (false, true) => (StatusCode::OK, "ready"),
+        (false, false) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    };
     let report = Readiness {
-        status: "unavailable",
+        status,
         database: if database { "ok" } else { "unreachable" },
         migrations: match migrations {
             MigrationState::Applied => "ok",
@@ -128,22 +107,5 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
         },
         storage: if storage.is_ok() { "ok" } else { "unreachable" },
     };
-    let all_ok = database && migrations == MigrationState::Applied && storage.is_ok();
-    match (state.readiness.is_draining(), all_ok) {
-        (true, _) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Readiness {
-                status: "draining",
-                ..report
-            }),
-        ),
-        (false, true) => (
-            StatusCode::OK,
-            Json(Readiness {
-                status: "ready",
-                ..report
-            }),
-        ),
-        (false, false) => (StatusCode::SERVICE_UNAVAILABLE, Json(report)),
-    }
+    (code, Json(report))
 }

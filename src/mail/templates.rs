@@ -1,5 +1,6 @@
-//! The four e-mail templates: built in (compiled into the binary from `templates/email/`), each
-//! replaceable by a file of the same name in `EMAIL_TEMPLATES_DIR`. Overrides are read and test-rendered
+//! The four e-mail templates and the layout they extend (`layout.html`: the page, the heading, the
+//! button): built in (compiled into the binary from `templates/email/`), each replaceable by a file
+//! of the same name in `EMAIL_TEMPLATES_DIR`. Overrides are read and test-rendered
 //! at start-up, so a broken one stops `serve` with a clear message instead of failing a registration.
 
 use std::path::Path;
@@ -55,6 +56,12 @@ impl EmailKind {
     }
 }
 
+/// The layout every built-in template extends, and its source.
+const LAYOUT: (&str, &str) = (
+    "layout.html",
+    include_str!("../../templates/email/layout.html"),
+);
+
 /// The e-mail templates, ready to render.
 #[derive(Debug)]
 pub struct EmailTemplates {
@@ -73,15 +80,17 @@ impl EmailTemplates {
         // An override that names a variable the service does not provide is a mistake worth
         // stopping for, not an empty link in every e-mail.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for &kind in EmailKind::ALL {
-            let name = kind.file_name();
+        let templates = EmailKind::ALL
+            .iter()
+            .map(|kind| (kind.file_name(), kind.builtin()));
+        for (name, builtin) in std::iter::once(LAYOUT).chain(templates) {
             let source = match overrides.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => {
                     tracing::info!(path = %path.display(), "using an e-mail template override");
                     std::fs::read_to_string(&path)
                         .with_context(|| format!("reading {}", path.display()))?
                 }
-                _ => kind.builtin().to_owned(),
+                _ => builtin.to_owned(),
             };
             env.add_template_owned(name, source)
                 .with_context(|| format!("e-mail template {name}"))?;
@@ -180,6 +189,23 @@ mod tests {
         std::fs::write(dir.path().join("password_reset_request.html"), "{{ tokn }}").unwrap();
         let e = EmailTemplates::load(Some(dir.path())).unwrap_err();
         assert!(format!("{e:#}").contains("password_reset_request.html"));
+
+        // The layout is a file like the others: replacing it restyles every built-in e-mail.
+        let layout = tempfile::tempdir().unwrap();
+        std::fs::write(
+            layout.path().join("layout.html"),
+            "<title>{% block title %}{% endblock %}</title>{% block text %}{% endblock %}",
+        )
+        .unwrap();
+        let templates = EmailTemplates::load(Some(layout.path())).unwrap();
+        for &kind in EmailKind::ALL {
+            let html = templates.render(kind, "a@b.io", "http://l/").unwrap();
+            assert!(
+                html.starts_with(&format!("<title>{}</title>", kind.subject())),
+                "{html}"
+            );
+            assert!(!html.contains("<!DOCTYPE html>"), "{html}");
+        }
 
         let missing = dir.path().join("nope");
         let e = EmailTemplates::load(Some(&missing)).unwrap_err();

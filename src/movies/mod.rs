@@ -12,7 +12,6 @@
 //! - [`import`]: `theater seed`.
 
 pub mod access;
-pub mod cache;
 pub mod domain;
 pub mod error;
 pub mod handlers;

@@ -10,13 +10,12 @@ use sea_orm::DatabaseConnection;
 use url::form_urlencoded;
 
 use super::{
-    cache::CatalogCache,
     domain::MovieId,
     error::CatalogError,
     store::{self, CreateError, UpdateOutcome},
     wire::{ListQuery, MovieDetail, MovieList, MovieUpdate, NewMovie},
 };
-use crate::state::AppState;
+use crate::{catalog_cache::CatalogCache, state::AppState};
 
 type Result<T, E = CatalogError> = std::result::Result<T, E>;
 

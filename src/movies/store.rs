@@ -389,32 +389,25 @@ pub async fn update_movie(
             (true, false) => UpdateOutcome::Updated,
         });
     }
+    let changes: [(&str, Option<Value>); 7] = [
+        ("name", update.name.as_ref().map(|v| v.as_str().into())),
+        ("date", update.date.map(|v| v.get().into())),
+        ("score", update.score.map(|v| v.get().into())),
+        (
+            "overview",
+            update.overview.as_ref().map(|v| v.as_str().into()),
+        ),
+        ("status", update.status.map(|v| v.as_str().into())),
+        ("budget", update.budget.map(|v| v.get().into())),
+        ("revenue", update.revenue.map(|v| v.get().into())),
+    ];
     let mut sql = Sql::default();
     let mut sets = Vec::new();
-    let mut set = |column: &str, value: Value| {
-        let p = sql.bind(value);
-        sets.push(format!("{column} = {p}"));
-    };
-    if let Some(v) = &update.name {
-        set("name", v.as_str().into());
-    }
-    if let Some(v) = update.date {
-        set("date", v.get().into());
-    }
-    if let Some(v) = update.score {
-        set("score", v.get().into());
-    }
-    if let Some(v) = &update.overview {
-        set("overview", v.as_str().into());
-    }
-    if let Some(v) = update.status {
-        set("status", v.as_str().into());
-    }
-    if let Some(v) = update.budget {
-        set("budget", v.get().into());
-    }
-    if let Some(v) = update.revenue {
-        set("revenue", v.get().into());
+    for (column, value) in changes {
+        if let Some(value) = value {
+            let p = sql.bind(value);
+            sets.push(format!("{column} = {p}"));
+        }
     }
     let id = sql.bind(id);
     sql.text = format!("UPDATE movies SET {} WHERE id = {id}", sets.join(", "));

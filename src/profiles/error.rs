@@ -17,6 +17,10 @@ pub enum ProfileError {
     AlreadyExists,
     #[error("Profile not found.")]
     NotFound,
+    /// The body is far beyond any valid form: over `form::BODY_LIMIT` (a full avatar and every
+    /// field at its limit).
+    #[error("Request payload is too large")]
+    BodyTooLarge,
     /// The target user is gone or inactive (`User not found or not active.`).
     #[error(transparent)]
     Auth(#[from] AuthError),
@@ -33,6 +37,7 @@ impl DomainError for ProfileError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::AlreadyExists => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Auth(e) => e.status(),
             Self::UploadFailed(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

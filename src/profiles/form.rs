@@ -20,7 +20,7 @@ use axum::{
 use bytes::{Bytes, BytesMut};
 use serde_json::{Map, Value, json};
 
-use super::domain::Avatar;
+use super::{domain::Avatar, error::ProfileError};
 use crate::{
     error::{Error, FieldError},
     validation::{Fields, FilePart, FormInput, FromFields, Invalid},
@@ -137,7 +137,7 @@ fn parse_error() -> Error {
 /// A multipart failure: over the route's limit (413, as for any body) or malformed (422).
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::detail(StatusCode::PAYLOAD_TOO_LARGE, e.body_text())
+        ProfileError::BodyTooLarge.into()
     } else {
         tracing::debug!(error = %e, "malformed multipart body");
         parse_error()

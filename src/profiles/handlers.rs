@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     auth::{AuthError, Authenticated},
-    error::{Error, ErrorBody},
+    error::Error,
     error_responses,
     http::extract::PathParams,
 };
@@ -20,6 +20,7 @@ use crate::{
 error_responses! {
     struct CreateErrors = [
         ProfileError::AlreadyExists,
+        ProfileError::BodyTooLarge,
         AuthError::TOKEN_FAILURES,
         AuthError::UserNotActive,
         ProfileError::Forbidden,
@@ -37,6 +38,7 @@ error_responses! {
 
 error_responses! {
     struct UpdateErrors = [
+        ProfileError::BodyTooLarge,
         AuthError::TOKEN_FAILURES,
         AuthError::UserNotActive,
         ProfileError::Forbidden,
@@ -55,8 +57,6 @@ error_responses! {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Profile created", body = ProfileResponse),
-        (status = 413, description = "The body is far beyond any valid form (over `form::BODY_LIMIT`: a full avatar, every field at its limit)", body = ErrorBody,
-            example = json!({"detail": "Request payload is too large"})),
         CreateErrors,
     )
 )]
@@ -106,8 +106,6 @@ pub async fn get_profile(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed profile", body = ProfileResponse),
-        (status = 413, description = "The body is far beyond any valid form (over `form::BODY_LIMIT`: a full avatar, every field at its limit)", body = ErrorBody,
-            example = json!({"detail": "Request payload is too large"})),
         UpdateErrors,
     )
 )]

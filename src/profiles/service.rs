@@ -28,7 +28,7 @@ use std::future::Future;
 use axum::extract::FromRef;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
 };
 
 use super::{
@@ -255,11 +255,11 @@ impl RowWrite {
             return Ok(Self { txn: None });
         }
         let txn = crate::db::begin_write(db).await?;
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        crate::db::execute(
+            &txn,
             "SELECT pg_advisory_xact_lock($1, $2)",
             [PROFILE_LOCK_SPACE.into(), user_id.into()],
-        ))
+        )
         .await?;
         Ok(Self { txn: Some(txn) })
     }

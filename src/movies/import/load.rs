@@ -154,10 +154,6 @@ fn link(
     Ok(())
 }
 
-fn statement(txn: &DatabaseTransaction, sql: String, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(txn.get_database_backend(), sql, values)
-}
-
 /// One multi-row `INSERT`, built column by column. PostgreSQL gets one array per column
 /// (`INSERT … SELECT * FROM UNNEST($1::int4[], …)`): a handful of parameters whatever the row count,
 /// which it parses and plans far faster than thousands of `VALUES` tuples. SQLite gets `VALUES (?, ?),
@@ -243,10 +239,10 @@ impl BulkInsert {
 
 async fn existing_movies(txn: &DatabaseTransaction) -> Result<HashSet<(String, NaiveDate)>, DbErr> {
     let rows = txn
-        .query_all_raw(statement(
+        .query_all_raw(crate::db::statement(
             txn,
-            "SELECT name, date FROM movies".into(),
-            Vec::new(),
+            "SELECT name, date FROM movies",
+            [],
         ))
         .await?;
     rows.iter()
@@ -262,10 +258,10 @@ async fn ensure_countries(
 ) -> Result<(HashMap<String, i32>, usize), DbErr> {
     let mut ids: HashMap<String, i32> = HashMap::new();
     for r in txn
-        .query_all_raw(statement(
+        .query_all_raw(crate::db::statement(
             txn,
-            "SELECT code, id FROM countries".into(),
-            Vec::new(),
+            "SELECT code, id FROM countries",
+            [],
         ))
         .await?
     {
@@ -282,10 +278,10 @@ async fn ensure_countries(
     // one row at a time.
     for country in &missing {
         let row = txn
-            .query_one_raw(statement(
+            .query_one_raw(crate::db::statement(
                 txn,
-                "INSERT INTO countries (code, name) VALUES ($1, $2) RETURNING id".into(),
-                vec![
+                "INSERT INTO countries (code, name) VALUES ($1, $2) RETURNING id",
+                [
                     country.as_str().into(),
                     country.english_name().map(str::to_owned).into(),
                 ],
@@ -306,10 +302,10 @@ async fn ensure_named<'a>(
 ) -> Result<(HashMap<String, i32>, usize), DbErr> {
     let mut ids: HashMap<String, i32> = HashMap::new();
     for r in txn
-        .query_all_raw(statement(
+        .query_all_raw(crate::db::statement(
             txn,
-            format!("SELECT name, id FROM {table}"),
-            Vec::new(),
+            &format!("SELECT name, id FROM {table}"),
+            [],
         ))
         .await?
     {
