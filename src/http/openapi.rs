@@ -227,6 +227,15 @@ pub fn number() -> utoipa::openapi::ObjectBuilder {
         )))
 }
 
+/// An integer schema (`int64`).
+pub fn integer() -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+}
+
 /// `{"type": "string", "pattern": NO_NUL}`: text the service stores, which refuses NUL.
 pub const NO_NUL: &str = "^[^\\u0000]*$";
 

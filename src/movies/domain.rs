@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use utoipa::{ToSchema, openapi::KnownFormat};
 
 use crate::{
-    http::openapi::{NO_NUL, number, string, string_as},
+    http::openapi::{NO_NUL, integer, number, string, string_as},
     validation::{FromInput, Invalid, at_most_chars, bounded_f64, bounded_int, text, within},
 };
 
@@ -54,6 +54,18 @@ crate::value_schema!(CountryCode => string()
     .pattern(Some(NO_NUL))
     .example(Some(json!("US"))));
 crate::value_schema!(LookupName => string().max_length(Some(NAME_MAX_CHARS)).pattern(Some(NO_NUL)));
+crate::value_schema!(Page => integer().minimum(Some(1)).default(Some(json!(1))));
+crate::value_schema!(PerPage => integer()
+    .minimum(Some(1))
+    .maximum(Some(20))
+    .default(Some(json!(10))));
+crate::value_schema!(Year => integer()
+    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(KnownFormat::Int32)))
+    .minimum(Some(1))
+    .maximum(Some(9999)));
+crate::value_schema!(Sort => string()
+    .pattern(Some("^-?(id|name|date|score)$"))
+    .example(Some(json!("-score"))));
 
 /// pydantic's `string_too_long`.
 pub fn string_too_long(max: usize) -> Invalid {

@@ -7,11 +7,14 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::validation::{Fields, FromFields, at_most_chars};
+use crate::{
+    http::openapi::string,
+    validation::{Fields, FromFields, FromInput, Invalid, at_most_chars},
+};
 
 use super::domain::{
-    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
-    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
+    Budget, COUNTRY_CODE_MAX_CHARS, CountryCode, LookupName, MovieId, MovieName, MovieStatus,
+    NAME_MAX_CHARS, Page, PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
 };
 
 /// One movie of a list page.
@@ -134,78 +137,106 @@ pub struct ListQuery {
 /// match; a `search` pattern's cost grows with its length on every row it is compared with.
 pub const FILTER_MAX_CHARS: usize = NAME_MAX_CHARS;
 
-/// Free-text filters: blank means "no filter"; at most [`FILTER_MAX_CHARS`] characters.
-fn text_filter(f: &mut Fields, name: &str) -> Option<String> {
-    let value = f.optional::<String>(name)?;
-    if !at_most_chars(&value, FILTER_MAX_CHARS) {
-        f.reject(name, string_too_long(FILTER_MAX_CHARS));
-        return None;
+/// A free-text filter as given: at most [`FILTER_MAX_CHARS`] characters, trimmed; blank means
+/// "no filter".
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextFilter(Option<String>);
+
+impl TextFilter {
+    /// The trimmed text, `None` when blank.
+    pub fn into_active(self) -> Option<String> {
+        self.0
     }
-    Some(value.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl FromInput for TextFilter {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        let text = String::from_input(value)?;
+        if !at_most_chars(&text, FILTER_MAX_CHARS) {
+            return Err(string_too_long(FILTER_MAX_CHARS));
+        }
+        Ok(Self(Some(text.trim().to_owned()).filter(|t| !t.is_empty())))
+    }
+}
+
+crate::value_schema!(TextFilter => string().max_length(Some(FILTER_MAX_CHARS)));
+
+/// A country filter: blank means "no filter", anything else must be a [`CountryCode`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryFilter(Option<CountryCode>);
+
+impl FromInput for CountryFilter {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match TextFilter::from_input(value)?.into_active() {
+            Some(code) => CountryCode::parse(&code).map(|c| Self(Some(c))),
+            None => Ok(Self(None)),
+        }
+    }
+}
+
+crate::value_schema!(CountryFilter => string()
+    .max_length(Some(COUNTRY_CODE_MAX_CHARS))
+    .example(Some(serde_json::json!("US"))));
+
+/// `GET /movies/` query string, as given: read by `FromFields`, documented by `IntoParams`, one
+/// declaration. The handler turns it into a [`ListQuery`].
+#[derive(Debug, Clone, PartialEq, FromFields, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page number, from 1.
+    #[field(default = Page::FIRST)]
+    #[param(inline, required = false)]
+    pub page: Page,
+    /// Movies per page.
+    #[field(default = PerPage::DEFAULT)]
+    #[param(inline, required = false)]
+    pub per_page: PerPage,
+    /// Case-insensitive substring of the name or the overview.
+    #[param(inline)]
+    pub search: Option<TextFilter>,
+    /// Genre name (case-insensitive).
+    #[param(inline)]
+    pub genre: Option<TextFilter>,
+    /// Actor name (case-insensitive).
+    #[param(inline)]
+    pub actor: Option<TextFilter>,
+    /// Country code, e.g. `US` (compared upper-cased; blank means no filter).
+    #[param(inline)]
+    pub country: Option<CountryFilter>,
+    /// Release year.
+    #[param(inline)]
+    pub year: Option<Year>,
+    /// Lowest score.
+    pub min_score: Option<f64>,
+    /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
+    #[field(default = Sort::default())]
+    #[param(inline, required = false)]
+    pub sort: Sort,
+}
+
+impl From<ListParams> for ListQuery {
+    fn from(p: ListParams) -> Self {
+        let text = |f: Option<TextFilter>| f.and_then(TextFilter::into_active);
+        Self {
+            page: p.page,
+            per_page: p.per_page,
+            filters: Filters {
+                search: text(p.search),
+                genre: text(p.genre),
+                actor: text(p.actor),
+                country: p.country.and_then(|CountryFilter(c)| c),
+                year: p.year,
+                min_score: p.min_score,
+                sort: p.sort,
+            },
+        }
+    }
 }
 
 impl FromFields for ListQuery {
     fn from_fields(f: &mut Fields) -> Option<Self> {
-        let page = f.with_default("page", Page::FIRST);
-        let per_page = f.with_default("per_page", PerPage::DEFAULT);
-        let search = text_filter(f, "search");
-        let genre = text_filter(f, "genre");
-        let actor = text_filter(f, "actor");
-        let country = text_filter(f, "country").and_then(|code| {
-            CountryCode::parse(&code)
-                .map_err(|invalid| f.reject("country", invalid))
-                .ok()
-        });
-        let year = f.optional::<Year>("year");
-        let min_score = f.optional::<f64>("min_score");
-        let sort = f.with_default("sort", Sort::default());
-        Some(Self {
-            page: page?,
-            per_page: per_page?,
-            filters: Filters {
-                search,
-                genre,
-                actor,
-                country,
-                year,
-                min_score,
-                sort: sort?,
-            },
-        })
+        ListParams::from_fields(f).map(Self::from)
     }
-}
-
-/// Documentation of [`ListQuery`] (parsing is done by `FromFields`).
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ListParams {
-    /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
-    page: Option<i64>,
-    /// Movies per page.
-    #[param(minimum = 1, maximum = 20, default = 10)]
-    per_page: Option<i64>,
-    /// Case-insensitive substring of the name or the overview.
-    #[param(max_length = 255)]
-    search: Option<String>,
-    /// Genre name (case-insensitive).
-    #[param(max_length = 255)]
-    genre: Option<String>,
-    /// Actor name (case-insensitive).
-    #[param(max_length = 255)]
-    actor: Option<String>,
-    /// Country code, e.g. `US` (compared upper-cased; blank means no filter).
-    #[param(max_length = 3)]
-    country: Option<String>,
-    /// Release year.
-    #[param(minimum = 1, maximum = 9999)]
-    year: Option<i32>,
-    /// Lowest score.
-    min_score: Option<f64>,
-    /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
-    #[param(example = "-score", pattern = "^-?(id|name|date|score)$")]
-    sort: Option<String>,
 }
 
 /// `{movie_id}`.
