@@ -103,15 +103,23 @@ fn where_clause(sql: &mut Sql, filters: &Filters, backend: DbBackend) -> String 
             "m.country_id IN (SELECT c.id FROM countries c WHERE c.code = {p})"
         ));
     }
-    if let Some(year) = filters.year {
-        let (start, end) = year.range();
-        let start = sql.bind(start);
-        let end = sql.bind(end);
-        conditions.push(format!("m.date >= {start} AND m.date < {end}"));
+    // Years as date ranges, so the date index serves them: `[Jan 1st of from, Jan 1st after to)`.
+    let from = [filters.year, filters.year_from].into_iter().flatten();
+    for start in from.map(|year| year.range().0) {
+        let p = sql.bind(start);
+        conditions.push(format!("m.date >= {p}"));
     }
-    if let Some(min) = filters.min_score {
-        let p = sql.bind(min);
-        conditions.push(format!("m.score >= {p}"));
+    let to = [filters.year, filters.year_to].into_iter().flatten();
+    for end in to.map(|year| year.range().1) {
+        let p = sql.bind(end);
+        conditions.push(format!("m.date < {p}"));
+    }
+    let scores = [(">=", filters.min_score), ("<=", filters.max_score)];
+    for (op, score) in scores {
+        if let Some(score) = score {
+            let p = sql.bind(score);
+            conditions.push(format!("m.score {op} {p}"));
+        }
     }
     if conditions.is_empty() {
         String::new()

@@ -91,7 +91,10 @@ pub struct Filters {
     pub actor: Option<String>,
     pub country: Option<CountryCode>,
     pub year: Option<Year>,
+    pub year_from: Option<Year>,
+    pub year_to: Option<Year>,
     pub min_score: Option<f64>,
+    pub max_score: Option<f64>,
     pub sort: Sort,
 }
 
@@ -112,11 +115,20 @@ impl Filters {
         if let Some(c) = &self.country {
             pairs.push(("country", c.as_str().to_owned()));
         }
-        if let Some(y) = self.year {
-            pairs.push(("year", y.get().to_string()));
+        let years = [
+            ("year", self.year),
+            ("year_from", self.year_from),
+            ("year_to", self.year_to),
+        ];
+        for (key, year) in years {
+            if let Some(y) = year {
+                pairs.push((key, y.get().to_string()));
+            }
         }
-        if let Some(s) = self.min_score {
-            pairs.push(("min_score", s.to_string()));
+        for (key, score) in [("min_score", self.min_score), ("max_score", self.max_score)] {
+            if let Some(s) = score {
+                pairs.push((key, s.to_string()));
+            }
         }
         if self.sort != Sort::default() {
             pairs.push(("sort", self.sort.as_str().to_owned()));
@@ -206,8 +218,16 @@ pub struct ListParams {
     /// Release year.
     #[param(inline)]
     pub year: Option<Year>,
-    /// Lowest score.
+    /// Released in this year or later.
+    #[param(inline)]
+    pub year_from: Option<Year>,
+    /// Released in this year or earlier (a `year_to` before `year_from` matches nothing).
+    #[param(inline)]
+    pub year_to: Option<Year>,
+    /// Lowest score (inclusive).
     pub min_score: Option<f64>,
+    /// Highest score (inclusive).
+    pub max_score: Option<f64>,
     /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
     #[field(default = Sort::default())]
     #[param(inline, required = false)]
@@ -226,7 +246,10 @@ impl From<ListParams> for ListQuery {
                 actor: text(p.actor),
                 country: p.country.and_then(|CountryFilter(c)| c),
                 year: p.year,
+                year_from: p.year_from,
+                year_to: p.year_to,
                 min_score: p.min_score,
+                max_score: p.max_score,
                 sort: p.sort,
             },
         }
@@ -406,7 +429,10 @@ mod tests {
             ("country", " us "),
             ("genre", ""),
             ("year", "2023"),
+            ("max_score", "9"),
+            ("year_to", "2024"),
             ("min_score", "7.5"),
+            ("year_from", "2020"),
         ])
         .unwrap();
         assert_eq!(
@@ -415,7 +441,10 @@ mod tests {
                 ("search", "war".to_owned()),
                 ("country", "US".to_owned()),
                 ("year", "2023".to_owned()),
+                ("year_from", "2020".to_owned()),
+                ("year_to", "2024".to_owned()),
                 ("min_score", "7.5".to_owned()),
+                ("max_score", "9".to_owned()),
                 ("sort", "-score".to_owned()),
             ]
         );

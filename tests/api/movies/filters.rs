@@ -61,6 +61,16 @@ async fn list_filters_and_sorts(backend: Backend) {
         ("country=gb", vec![zulu, peace]),
         ("year=2005", vec![peace, war]),
         ("min_score=80", vec![amelie, peace]),
+        ("max_score=72", vec![zulu, war]),
+        ("min_score=70&max_score=82", vec![zulu, peace]),
+        ("min_score=90&max_score=10", vec![]),
+        ("year_from=2002", vec![peace, war]),
+        ("year_to=2001", vec![zulu, amelie]),
+        ("year_from=2001&year_to=2004", vec![amelie]),
+        ("year_from=2005&year_to=2005", vec![peace, war]),
+        ("year_from=2006&year_to=2001", vec![]),
+        ("year=2005&year_to=2004", vec![]),
+        ("genre=drama&year_to=1999&max_score=72", vec![zulu]),
         ("country=GB&genre=drama&year=1964", vec![zulu]),
         ("sort=id", vec![war, peace, amelie, zulu]),
         ("sort=-id", vec![zulu, amelie, peace, war]),
@@ -93,7 +103,7 @@ async fn pagination_links_keep_filters(backend: Backend) {
     filter_catalog(&app).await;
     let (status, page) = json(
         app.get(&format!(
-            "{MOVIES}?per_page=1&page=2&sort=-score&search=u%20&country=gb&min_score=70"
+            "{MOVIES}?per_page=1&page=2&sort=-score&search=u%20&country=gb&min_score=70&max_score=90&year_to=2010&year_from=1900"
         ))
         .await,
     )
@@ -102,7 +112,7 @@ async fn pagination_links_keep_filters(backend: Backend) {
     assert_eq!(page["total_items"], 2);
     assert_eq!(
         page["prev_page"],
-        "/theater/movies/?page=1&per_page=1&search=u&country=GB&min_score=70&sort=-score"
+        "/theater/movies/?page=1&per_page=1&search=u&country=GB&year_from=1900&year_to=2010&min_score=70&max_score=90&sort=-score"
     );
     assert_eq!(page["next_page"], Value::Null);
     let (_, first) = json(

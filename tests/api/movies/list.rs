@@ -109,7 +109,10 @@ async fn list_query_validation_is_422(backend: Backend) {
         ("page", "abc", an_integer()),
         ("sort", "rating", one_of("literal_error", sorts)),
         ("year", "twenty", an_integer()),
-        ("min_score", "high", a_number),
+        ("min_score", "high", a_number.clone()),
+        ("max_score", "high", a_number),
+        ("year_from", "0", at_least(1)),
+        ("year_to", "10000", at_most(9999)),
     ];
     for (name, value, rule) in cases {
         let query = format!("?{name}={value}");

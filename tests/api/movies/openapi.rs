@@ -71,7 +71,10 @@ async fn openapi_documents_every_movie_endpoint(backend: Backend) {
             "actor",
             "country",
             "year",
+            "year_from",
+            "year_to",
             "min_score",
+            "max_score",
             "sort"
         ]
     );
