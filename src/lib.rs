@@ -1,6 +1,6 @@
 //! Theater: a movie catalog and accounts API, wire-compatible with the FastAPI "Movie Theater API".
 //!
-//! Layout: one module per domain (`accounts`, `movies`, `profiles`), each holding its HTTP handlers,
+//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `profiles`), each holding its HTTP handlers,
 //! request/response types, business rules and data access; shared infrastructure beside them.
 
 pub mod accounts;
@@ -10,6 +10,7 @@ pub mod catalog_cache;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod discovery;
 pub mod entities;
 pub mod error;
 pub mod files;

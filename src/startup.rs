@@ -36,6 +36,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/accounts", crate::accounts::router())
         .nest("/api/v1/profiles", crate::profiles::router())
         .nest("/api/v1/theater", crate::movies::router())
+        .nest("/api/v1/theater", crate::discovery::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

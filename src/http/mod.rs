@@ -12,3 +12,10 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod server;
+
+/// A response of already serialised JSON (the bodies the catalog cache keeps).
+pub fn json_bytes(body: bytes::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let content_type = axum::http::HeaderValue::from_static("application/json");
+    ([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+}

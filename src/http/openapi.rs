@@ -21,6 +21,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "accounts", description = "Registration, activation, login, tokens and password reset"),
         (name = "profiles", description = "User profiles with avatars"),
         (name = "movies", description = "The movie catalog"),
+        (name = "discovery", description = "Browse indexes (genres, languages, countries, actors) and an actor's movies"),
         (name = "health", description = "Service health"),
     )
 )]

@@ -1,5 +1,6 @@
 //! Schema migrations. One schema for PostgreSQL and SQLite: everything is written with sea-query's
-//! portable builders, so the same migration runs unchanged on both. Table and column names are part
+//! portable builders, so the same migration runs unchanged on both — but for the full-text index
+//! (`m20261202_000006_movie_search`), which each backend has its own kind of. Table and column names are part
 //! of the contract (operators and tests query them).
 
 use sea_orm_migration::prelude::*;
@@ -9,6 +10,7 @@ mod m20260101_000002_email_outbox;
 mod m20260102_000003_movie_id_index;
 mod m20260201_000004_email_outbox_delivery;
 mod m20261201_000005_limits;
+mod m20261202_000006_movie_search;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
 async fn create_index<C: IntoIden>(
@@ -68,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260102_000003_movie_id_index::Migration),
             Box::new(m20260201_000004_email_outbox_delivery::Migration),
             Box::new(m20261201_000005_limits::Migration),
+            Box::new(m20261202_000006_movie_search::Migration),
         ]
     }
 }

@@ -64,7 +64,7 @@ crate::value_schema!(Year => integer()
     .minimum(Some(1))
     .maximum(Some(9999)));
 crate::value_schema!(Sort => string()
-    .pattern(Some("^-?(id|name|date|score)$"))
+    .pattern(Some("^(-?(id|name|date|score)|relevance)$"))
     .example(Some(json!("-score"))));
 
 /// pydantic's `string_too_long`.
@@ -295,6 +295,12 @@ impl CountryCode {
     }
 }
 
+impl std::fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A character's upper case when it is one character, else the character itself. Python's
 /// `upper()` turns `ß` into `SS`; keeping the code as long as its input makes "at most 3
 /// characters" one rule that the OpenAPI document can state (`maxLength`), for codes that no
@@ -445,6 +451,9 @@ pub enum Sort {
     Score,
     #[strum(serialize = "-score")]
     ScoreDesc,
+    /// Best match first (ties newest first); the default with a `search`, `-id` without one.
+    #[strum(serialize = "relevance")]
+    Relevance,
 }
 
 impl Sort {
@@ -463,13 +472,16 @@ impl Sort {
             Self::DateDesc => "m.date DESC, m.id DESC",
             Self::Score => "m.score ASC, m.id DESC",
             Self::ScoreDesc => "m.score DESC, m.id DESC",
+            // Without a search to rank by (the store orders a search's matches by their rank).
+            Self::Relevance => "m.id DESC",
         }
     }
 }
 
 impl FromInput for Sort {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        const EXPECTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'";
+        const EXPECTED: &str =
+            "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score' or 'relevance'";
         value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
             Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
                 .with_ctx(json!({ "expected": EXPECTED }))

@@ -1,18 +1,15 @@
 //! The five `/movies/` endpoints: thin handlers over [`Catalog`] (which keeps the cache coherent),
 //! each with its OpenAPI description and the failures it documents (from [`CatalogError`]).
 
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
-use bytes::Bytes;
+use axum::{Json, extract::State, http::StatusCode, response::Response};
 
 use crate::{
     error::Error,
     error_responses,
-    http::extract::{JsonBody, PathParams, QueryParams},
+    http::{
+        extract::{JsonBody, PathParams, QueryParams},
+        json_bytes,
+    },
 };
 
 use super::{
@@ -26,17 +23,6 @@ use super::{
 };
 
 pub const UPDATED: &str = "Movie updated successfully.";
-
-fn json_response(body: Bytes) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
-}
 
 error_responses! {
     struct ListErrors = [CatalogError::NoMovies];
@@ -57,7 +43,7 @@ pub async fn list_movies(
     State(catalog): State<Catalog>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Response, Error> {
-    Ok(json_response(catalog.list(&query).await?))
+    Ok(json_bytes(catalog.list(&query).await?))
 }
 
 error_responses! {
@@ -107,7 +93,7 @@ pub async fn get_movie(
     State(catalog): State<Catalog>,
     PathParams(path): PathParams<MoviePath>,
 ) -> Result<Response, Error> {
-    Ok(json_response(catalog.detail(path.movie_id).await?))
+    Ok(json_bytes(catalog.detail(path.movie_id).await?))
 }
 
 error_responses! {

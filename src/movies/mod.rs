@@ -8,7 +8,7 @@
 //! access, here [`store`] (the SQL: few round trips, the read endpoints are load-tested). Beside
 //! them:
 //! - [`access`]: who may write (staff by default; `CATALOG_WRITES=open` for the original's clients);
-//! - [`cache`]: rendered details and list pages, dropped on every write;
+//! - [`search`]: the words of the full-text index and of a `search`;
 //! - [`import`]: `theater seed`.
 
 pub mod access;
@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod handlers;
 pub mod import;
+pub mod search;
 pub mod service;
 pub mod store;
 pub mod text;

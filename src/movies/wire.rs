@@ -13,9 +13,10 @@ use crate::{
 };
 
 use super::domain::{
-    Budget, COUNTRY_CODE_MAX_CHARS, CountryCode, LookupName, MovieId, MovieName, MovieStatus,
-    NAME_MAX_CHARS, Page, PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
+    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
+    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
 };
+use super::search::{MAX_SEARCH_WORDS, QueryError, SearchQuery};
 
 /// One movie of a list page.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -86,34 +87,53 @@ pub struct MovieUpdated {
 /// The optional catalog filters of `GET /movies/` (beyond the original; absent means "all").
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
-    pub search: Option<String>,
-    pub genre: Option<String>,
-    pub actor: Option<String>,
-    pub country: Option<CountryCode>,
+    pub search: Option<Search>,
+    pub genre: Option<Choice<String>>,
+    pub actor: Option<Choice<String>>,
+    pub language: Option<Choice<String>>,
+    pub country: Option<Choice<CountryCode>>,
     pub year: Option<Year>,
     pub year_from: Option<Year>,
     pub year_to: Option<Year>,
     pub min_score: Option<f64>,
     pub max_score: Option<f64>,
-    pub sort: Sort,
+    /// As given; `None` orders by relevance with a `search`, else by `-id`.
+    pub sort: Option<Sort>,
 }
 
 impl Filters {
+    /// The order the rows come in.
+    pub fn order(&self) -> Sort {
+        match (self.sort, &self.search) {
+            (Some(sort), _) => sort,
+            (None, Some(_)) => Sort::Relevance,
+            (None, None) => Sort::default(),
+        }
+    }
+
+    /// Whether rows come by a search's rank.
+    pub fn by_relevance(&self) -> bool {
+        self.search.is_some() && self.order() == Sort::Relevance
+    }
+
     /// The active filters as query pairs, in a fixed order, for the pagination links.
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
-        let text = [
-            ("search", &self.search),
+        if let Some(search) = &self.search {
+            pairs.push(("search", search.text.clone()));
+        }
+        let names = [
             ("genre", &self.genre),
             ("actor", &self.actor),
+            ("language", &self.language),
         ];
-        for (key, value) in text {
-            if let Some(v) = value {
-                pairs.push((key, v.clone()));
+        for (key, value) in names {
+            if let Some(choice) = value {
+                pairs.push((key, choice.to_string()));
             }
         }
         if let Some(c) = &self.country {
-            pairs.push(("country", c.as_str().to_owned()));
+            pairs.push(("country", c.to_string()));
         }
         let years = [
             ("year", self.year),
@@ -130,8 +150,14 @@ impl Filters {
                 pairs.push((key, s.to_string()));
             }
         }
-        if self.sort != Sort::default() {
-            pairs.push(("sort", self.sort.as_str().to_owned()));
+        // The order is named when it is not what the other parameters imply.
+        let implied = if self.search.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::default()
+        };
+        if self.order() != implied {
+            pairs.push(("sort", self.order().as_str().to_owned()));
         }
         pairs
     }
@@ -148,6 +174,8 @@ pub struct ListQuery {
 /// Longest text filter. Genre and actor names are at most this long, so longer filters can never
 /// match; a `search` pattern's cost grows with its length on every row it is compared with.
 pub const FILTER_MAX_CHARS: usize = NAME_MAX_CHARS;
+/// Most values a multi-value filter takes (`genre=a,b|c` has three).
+pub const MAX_FILTER_VALUES: usize = 20;
 
 /// A free-text filter as given: at most [`FILTER_MAX_CHARS`] characters, trimmed; blank means
 /// "no filter".
@@ -173,21 +201,133 @@ impl FromInput for TextFilter {
 
 crate::value_schema!(TextFilter => string().max_length(Some(FILTER_MAX_CHARS)));
 
-/// A country filter: blank means "no filter", anything else must be a [`CountryCode`].
+/// A full-text search as given (for the links) and as a query.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CountryFilter(Option<CountryCode>);
+pub struct Search {
+    pub text: String,
+    pub query: SearchQuery,
+}
 
-impl FromInput for CountryFilter {
+/// `search`: blank, or nothing but punctuation, means "no filter"; more than
+/// [`MAX_SEARCH_WORDS`] words is a 422.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchFilter(Option<Search>);
+
+impl FromInput for SearchFilter {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        match TextFilter::from_input(value)?.into_active() {
-            Some(code) => CountryCode::parse(&code).map(|c| Self(Some(c))),
-            None => Ok(Self(None)),
+        let Some(text) = TextFilter::from_input(value)?.into_active() else {
+            return Ok(Self(None));
+        };
+        match SearchQuery::parse(&text) {
+            Ok(query) => Ok(Self(query.map(|query| Search { text, query }))),
+            Err(QueryError::TooManyWords) => Err(Invalid::new(
+                "value_error",
+                format!("Value error, a search has at most {MAX_SEARCH_WORDS} words"),
+            )),
         }
     }
 }
 
+crate::value_schema!(SearchFilter => string()
+    .max_length(Some(FILTER_MAX_CHARS))
+    .description(Some(
+        "Words of the name or the overview, case- and accent-insensitive, with English stemming \
+         (`storms` finds `Storm`); every word must match, the last one also as a prefix. At most \
+         16 words."
+    ))
+    .example(Some(serde_json::json!("space storm"))));
+
+/// A multi-value filter: groups separated by `,` that must all match, each a choice of values
+/// separated by `|` of which one must match (`genre=Drama,Comedy|Romance`: dramas that are also
+/// comedies or romances). Values are trimmed; empty ones are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice<T> {
+    /// Never empty, nor is any group.
+    pub all_of: Vec<Vec<T>>,
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, group) in self.all_of.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            for (j, value) in group.iter().enumerate() {
+                if j > 0 {
+                    f.write_str("|")?;
+                }
+                write!(f, "{value}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T> Choice<T> {
+    /// `None` when no value is given; each value parsed by `parse`.
+    fn parse(
+        value: &Value,
+        parse: impl Fn(&str) -> Result<T, Invalid>,
+    ) -> Result<Option<Self>, Invalid> {
+        let Some(text) = TextFilter::from_input(value)?.into_active() else {
+            return Ok(None);
+        };
+        let mut count = 0;
+        let mut all_of = Vec::new();
+        for group in text.split(',') {
+            let mut any_of = Vec::new();
+            for value in group.split('|').map(str::trim).filter(|v| !v.is_empty()) {
+                count += 1;
+                if count > MAX_FILTER_VALUES {
+                    return Err(Invalid::new(
+                        "value_error",
+                        format!("Value error, a filter has at most {MAX_FILTER_VALUES} values"),
+                    ));
+                }
+                any_of.push(parse(value)?);
+            }
+            if !any_of.is_empty() {
+                all_of.push(any_of);
+            }
+        }
+        Ok((!all_of.is_empty()).then_some(Self { all_of }))
+    }
+}
+
+/// `genre`, `actor`, `language`: names, compared case-insensitively.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameFilter(Option<Choice<String>>);
+
+impl FromInput for NameFilter {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        Choice::parse(value, |v| Ok(v.to_owned())).map(Self)
+    }
+}
+
+crate::value_schema!(NameFilter => string()
+.max_length(Some(FILTER_MAX_CHARS))
+.description(Some(
+    "Names, case-insensitive: `A,B` matches movies with all of them, `A|B` with any of them \
+     (`A,B|C`: A and one of B or C). At most 20 names."
+)));
+
+/// A country filter: blank means "no filter", anything else is one or more [`CountryCode`]s with
+/// `,` and `|` as for [`NameFilter`] (a movie has one country, so only `|` is useful).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryFilter(Option<Choice<CountryCode>>);
+
+impl FromInput for CountryFilter {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        Choice::parse(value, CountryCode::parse).map(Self)
+    }
+}
+
 crate::value_schema!(CountryFilter => string()
-    .max_length(Some(COUNTRY_CODE_MAX_CHARS))
+    .max_length(Some(FILTER_MAX_CHARS))
+    .description(Some(
+        "Country codes, compared upper-cased: `US|GB` matches movies of either (a movie has one \
+         country, so `US,GB` matches none). At most 20 codes."
+    ))
     .example(Some(serde_json::json!("US"))));
 
 /// `GET /movies/` query string, as given: read by `FromFields`, documented by `IntoParams`, one
@@ -203,16 +343,19 @@ pub struct ListParams {
     #[field(default = PerPage::DEFAULT)]
     #[param(inline, required = false)]
     pub per_page: PerPage,
-    /// Case-insensitive substring of the name or the overview.
+    /// Full-text search of the name and the overview (best match first unless `sort` is given).
     #[param(inline)]
-    pub search: Option<TextFilter>,
-    /// Genre name (case-insensitive).
+    pub search: Option<SearchFilter>,
+    /// Genre names.
     #[param(inline)]
-    pub genre: Option<TextFilter>,
-    /// Actor name (case-insensitive).
+    pub genre: Option<NameFilter>,
+    /// Actor names.
     #[param(inline)]
-    pub actor: Option<TextFilter>,
-    /// Country code, e.g. `US` (compared upper-cased; blank means no filter).
+    pub actor: Option<NameFilter>,
+    /// Language names.
+    #[param(inline)]
+    pub language: Option<NameFilter>,
+    /// Country codes, e.g. `US` or `US|GB`.
     #[param(inline)]
     pub country: Option<CountryFilter>,
     /// Release year.
@@ -228,22 +371,22 @@ pub struct ListParams {
     pub min_score: Option<f64>,
     /// Highest score (inclusive).
     pub max_score: Option<f64>,
-    /// `id`, `-id` (default), `name`, `-name`, `date`, `-date`, `score` or `-score`.
-    #[field(default = Sort::default())]
-    #[param(inline, required = false)]
-    pub sort: Sort,
+    /// `id`, `-id`, `name`, `-name`, `date`, `-date`, `score`, `-score` or `relevance`. Default:
+    /// `relevance` with a `search` (ties newest first), else `-id`.
+    #[param(inline)]
+    pub sort: Option<Sort>,
 }
 
 impl From<ListParams> for ListQuery {
     fn from(p: ListParams) -> Self {
-        let text = |f: Option<TextFilter>| f.and_then(TextFilter::into_active);
         Self {
             page: p.page,
             per_page: p.per_page,
             filters: Filters {
-                search: text(p.search),
-                genre: text(p.genre),
-                actor: text(p.actor),
+                search: p.search.and_then(|SearchFilter(s)| s),
+                genre: p.genre.and_then(|NameFilter(c)| c),
+                actor: p.actor.and_then(|NameFilter(c)| c),
+                language: p.language.and_then(|NameFilter(c)| c),
                 country: p.country.and_then(|CountryFilter(c)| c),
                 year: p.year,
                 year_from: p.year_from,

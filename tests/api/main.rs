@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod cli;
 mod connections;
+mod discovery;
 mod e2e_mail;
 mod e2e_s3;
 mod health;

@@ -11,12 +11,17 @@ use sea_orm::{
 };
 
 use super::{parse::MovieRow, progress::Progress};
-use crate::db::begin_write;
+use crate::{
+    db::begin_write,
+    movies::store::{index_actors, index_movies},
+};
 
 /// Rows per statement. SQLite allows 32,766 bound values: movies bind 8 values each, links 2, lookups 1.
 const MOVIE_CHUNK: usize = 2_000;
 const LINK_CHUNK: usize = 10_000;
 const LOOKUP_CHUNK: usize = 10_000;
+/// Movies per step of the full-text index (see `index_movies`).
+const INDEX_CHUNK: usize = 5_000;
 
 /// What a load added.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,7 +67,7 @@ async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     db.execute_unprepared(
         "VACUUM (ANALYZE) movies, countries, genres, actors, languages, \
-         movies_genres, actors_movies, movies_languages",
+         movies_genres, actors_movies, movies_languages, movie_search, actor_search",
     )
     .await
     .map(|_| ())
@@ -92,6 +97,10 @@ async fn load_in(
     summary.genres = added;
     let (actors, added) = ensure_named(txn, "actors", new.iter().flat_map(|r| &r.actors)).await?;
     summary.actors = added;
+    if added > 0 {
+        let named: Vec<(i32, &str)> = actors.iter().map(|(n, id)| (*id, n.as_str())).collect();
+        index_actors(txn, &named).await?;
+    }
     let (languages, added) =
         ensure_named(txn, "languages", new.iter().flat_map(|r| &r.languages)).await?;
     summary.languages = added;
@@ -132,6 +141,18 @@ async fn load_in(
             insert_links(txn, table, column, chunk).await?;
             progress.advance(chunk.len() as u64);
         }
+    }
+    progress.finish();
+
+    progress.start("search index", new.len() as u64);
+    let mut indexed = Vec::with_capacity(INDEX_CHUNK);
+    for chunk in new.chunks(INDEX_CHUNK) {
+        indexed.clear();
+        for row in chunk {
+            indexed.push((movie_id(row)?, row.name.as_str(), row.overview.as_str()));
+        }
+        index_movies(txn, &indexed).await?;
+        progress.advance(chunk.len() as u64);
     }
     progress.finish();
     Ok(summary)

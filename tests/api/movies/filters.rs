@@ -31,7 +31,7 @@ async fn filter_catalog(app: &TestApp) -> [i64; 4] {
         body["country"] = json!(country);
         body["score"] = json!(score.parse::<f64>().unwrap());
         if name == "Peace Talks" {
-            body["overview"] = json!("A quiet WAR story. 100% true_ish.");
+            body["overview"] = json!("Overview: a quiet WAR story. 100% true_ish.");
         }
         *id = app.created(&body).await;
     }
@@ -50,12 +50,42 @@ async fn list_filters_and_sorts(backend: Backend) {
             .collect()
     };
     let cases: Vec<(&str, Vec<i64>)> = vec![
-        ("search=war", vec![peace, war]),
-        ("search=WAR", vec![peace, war]),
+        // By relevance: a name match first.
+        ("search=war", vec![war, peace]),
+        ("search=WAR", vec![war, peace]),
+        ("search=war&sort=relevance", vec![war, peace]),
+        ("search=war&sort=-id", vec![peace, war]),
+        ("search=war&sort=name", vec![peace, war]),
+        // Stems, accents, the last word as a prefix, every word.
+        ("search=world", vec![war]),
+        ("search=Worlds%20wars", vec![war]),
+        ("search=AM%C3%89LIE", vec![amelie]),
+        ("search=amelie", vec![amelie]),
+        ("search=ame", vec![amelie]),
+        ("search=quiet%20wa", vec![peace]),
+        ("search=war%20worlds", vec![war]),
+        ("search=war%20zulu", vec![]),
+        ("search=the%20worlds%20of", vec![war]),
         ("search=100%25", vec![peace]),
         ("search=r_o", vec![]),
         ("search=true_ish", vec![peace]),
+        ("search=true_ish&country=us", vec![]),
+        ("search=%20%2D%2D%20", vec![zulu, amelie, peace, war]),
+        ("sort=relevance", vec![zulu, amelie, peace, war]),
         ("genre=drama", vec![zulu, peace]),
+        ("genre=drama,war", vec![zulu]),
+        ("genre=Drama%20,%20War,", vec![zulu]),
+        ("genre=comedy|thriller", vec![amelie, war]),
+        ("genre=drama,comedy|war", vec![zulu]),
+        ("genre=drama,comedy", vec![]),
+        ("actor=tom%20cruise,jane%20doe", vec![peace]),
+        ("actor=jane%20doe|audrey%20tautou", vec![amelie, peace]),
+        ("language=ENGLISH", vec![zulu, amelie, peace, war]),
+        ("language=french|english", vec![zulu, amelie, peace, war]),
+        ("language=french", vec![]),
+        ("country=us|fr", vec![amelie, war]),
+        ("country=us,fr", vec![]),
+        ("country=|gb|", vec![zulu, peace]),
         ("genre=Science%20Fiction", vec![war]),
         ("actor=TOM%20CRUISE", vec![peace, war]),
         ("country=gb", vec![zulu, peace]),
@@ -103,7 +133,7 @@ async fn pagination_links_keep_filters(backend: Backend) {
     filter_catalog(&app).await;
     let (status, page) = json(
         app.get(&format!(
-            "{MOVIES}?per_page=1&page=2&sort=-score&search=u%20&country=gb&min_score=70&max_score=90&year_to=2010&year_from=1900"
+            "{MOVIES}?per_page=1&page=2&sort=-score&search=ov%20&country=gb&min_score=70&max_score=90&year_to=2010&year_from=1900&genre=drama|western,%20drama&language=english"
         ))
         .await,
     )
@@ -112,7 +142,7 @@ async fn pagination_links_keep_filters(backend: Backend) {
     assert_eq!(page["total_items"], 2);
     assert_eq!(
         page["prev_page"],
-        "/theater/movies/?page=1&per_page=1&search=u&country=GB&year_from=1900&year_to=2010&min_score=70&max_score=90&sort=-score"
+        "/theater/movies/?page=1&per_page=1&search=ov&genre=drama%7Cwestern%2Cdrama&language=english&country=GB&year_from=1900&year_to=2010&min_score=70&max_score=90&sort=-score"
     );
     assert_eq!(page["next_page"], Value::Null);
     let (_, first) = json(

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    MOVIES, an_integer, at_least, at_most, field_error, movie, one_error, one_of, rule,
-    spawn_open_app,
+    MOVIES, an_integer, at_least, at_most, at_most_chars, field_error, movie, one_error, one_of,
+    rule, spawn_open_app,
 };
 use crate::{
     db_tests,
@@ -96,7 +96,7 @@ async fn list_without_filters_is_byte_identical_to_the_original(backend: Backend
 
 async fn list_query_validation_is_422(backend: Backend) {
     let app = spawn_open_app(backend).await;
-    let sorts = "'id', '-id', 'name', '-name', 'date', '-date', 'score' or '-score'";
+    let sorts = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score' or 'relevance'";
     let a_number = rule(
         "float_parsing",
         "Input should be a valid number, unable to parse string as a number",
@@ -113,7 +113,23 @@ async fn list_query_validation_is_422(backend: Backend) {
         ("max_score", "high", a_number),
         ("year_from", "0", at_least(1)),
         ("year_to", "10000", at_most(9999)),
+        ("country", "us|abcd", at_most_chars(3)),
     ];
+    let words = vec!["w"; 17].join(",");
+    let names = vec!["g"; 21].join("|");
+    let too_many = |what: &str| rule("value_error", &format!("Value error, {what}"));
+    let cases = cases.into_iter().chain([
+        (
+            "search",
+            words.as_str(),
+            too_many("a search has at most 16 words"),
+        ),
+        (
+            "genre",
+            names.as_str(),
+            too_many("a filter has at most 20 values"),
+        ),
+    ]);
     for (name, value, rule) in cases {
         let query = format!("?{name}={value}");
         let expected = field_error(json!(["query", name]), json!(value), rule);

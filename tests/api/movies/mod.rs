@@ -9,6 +9,7 @@ mod detail;
 mod filters;
 mod list;
 mod openapi;
+mod search;
 mod trailing_slash;
 mod update;
 
@@ -20,7 +21,7 @@ use crate::helpers::{Backend, TestApp, json, spawn_app_with};
 /// Most tests here check the original's contract, whose catalog anyone may write: they run with
 /// `CATALOG_WRITES=open`, as the original's clients and test suite would. `staff_mode_guards_writes`
 /// checks the default.
-async fn spawn_open_app(backend: Backend) -> TestApp {
+pub(crate) async fn spawn_open_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, open_catalog).await
 }
 
@@ -28,14 +29,14 @@ fn open_catalog(env: &mut std::collections::HashMap<String, String>) {
     env.insert("CATALOG_WRITES".into(), "open".into());
 }
 
-const MOVIES: &str = "/api/v1/theater/movies/";
+pub(crate) const MOVIES: &str = "/api/v1/theater/movies/";
 
-fn movie_url(id: impl std::fmt::Display) -> String {
+pub(crate) fn movie_url(id: impl std::fmt::Display) -> String {
     format!("{MOVIES}{id}/")
 }
 
 /// A valid create body; tests change what they exercise.
-fn movie(name: &str, date: &str) -> Value {
+pub(crate) fn movie(name: &str, date: &str) -> Value {
     json!({
         "name": name,
         "date": date,
@@ -57,7 +58,7 @@ impl TestApp {
     }
 
     /// Creates a movie that must succeed and returns its id.
-    async fn created(&self, body: &Value) -> i64 {
+    pub(crate) async fn created(&self, body: &Value) -> i64 {
         let (status, created) = self.create_movie(body).await;
         assert_eq!(status, 201, "{created}");
         created["id"].as_i64().unwrap()

@@ -69,6 +69,7 @@ async fn openapi_documents_every_movie_endpoint(backend: Backend) {
             "search",
             "genre",
             "actor",
+            "language",
             "country",
             "year",
             "year_from",

@@ -1,0 +1,115 @@
+//! The discovery rules over their store and the catalog's cache: every body is cached under its
+//! canonical URL until the next catalog write (the counts of the browse indexes are a `GROUP BY`
+//! over the link tables, which is worth reusing between writes).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use bytes::Bytes;
+use sea_orm::DatabaseConnection;
+use url::form_urlencoded;
+
+use super::{
+    domain::ActorId,
+    error::DiscoveryError,
+    store::{self, Lookup},
+    wire::{ActorList, ActorQuery},
+};
+use crate::{catalog_cache::CatalogCache, state::AppState};
+
+type Result<T, E = DiscoveryError> = std::result::Result<T, E>;
+
+/// The catalog's database and cache, for the discovery endpoints.
+#[derive(Clone)]
+pub struct Discovery {
+    db: DatabaseConnection,
+    cache: Arc<CatalogCache>,
+}
+
+impl FromRef<AppState> for Discovery {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            cache: state.catalog_cache.clone(),
+        }
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
+    Ok(Bytes::from(serde_json::to_vec(value)?))
+}
+
+impl Discovery {
+    /// Genres or languages with their movie counts, by name, as JSON.
+    pub async fn lookups(&self, lookup: Lookup) -> Result<Bytes> {
+        let key = match lookup {
+            Lookup::Genres => "/theater/genres/",
+            Lookup::Languages => "/theater/languages/",
+        };
+        let load = async { to_json(&store::lookup_counts(&self.db, lookup).await?).map(Some) };
+        let body = self.cache.list(key.to_owned(), load).await?;
+        body.ok_or_else(|| anyhow::anyhow!("{key} loaded nothing").into())
+    }
+
+    /// Countries with their movie counts, by code, as JSON.
+    pub async fn countries(&self) -> Result<Bytes> {
+        let key = "/theater/countries/";
+        let load = async { to_json(&store::country_counts(&self.db).await?).map(Some) };
+        let body = self.cache.list(key.to_owned(), load).await?;
+        body.ok_or_else(|| anyhow::anyhow!("{key} loaded nothing").into())
+    }
+
+    /// A page of the actor index as JSON (an empty page past the end, or without a match).
+    pub async fn actors(&self, query: &ActorQuery) -> Result<Bytes> {
+        let (page, per_page) = (query.page.get(), query.per_page.get());
+        let link = |n: i64| actor_page_link(n, per_page, query);
+        let load = async {
+            let search = query.search.as_ref();
+            let total_items = store::count_actors(&self.db, search).await?;
+            let offset = (page - 1).saturating_mul(per_page);
+            let actors = if offset < total_items {
+                store::page_actors(&self.db, search, per_page, offset).await?
+            } else {
+                Vec::new()
+            };
+            let total_pages = (total_items + per_page - 1) / per_page;
+            to_json(&ActorList {
+                actors,
+                prev_page: (page > 1).then(|| link(page - 1)),
+                next_page: (page < total_pages).then(|| link(page + 1)),
+                total_pages,
+                total_items,
+            })
+            .map(Some)
+        };
+        let body = self.cache.list(link(page), load).await?;
+        body.ok_or_else(|| anyhow::anyhow!("the actor index loaded nothing").into())
+    }
+
+    /// An actor with their movies, newest first, as JSON.
+    pub async fn actor(&self, id: ActorId) -> Result<Bytes> {
+        let id = id.as_i32().ok_or(DiscoveryError::ActorNotFound)?;
+        let load = async {
+            match store::actor_detail(&self.db, id).await? {
+                Some(detail) => to_json(&detail).map(Some),
+                None => Ok(None),
+            }
+        };
+        self.cache
+            .list(format!("/theater/actors/{id}/"), load)
+            .await?
+            .ok_or(DiscoveryError::ActorNotFound)
+    }
+}
+
+/// `/theater/actors/?page={n}&per_page={per_page}`, then `search` when given.
+fn actor_page_link(page: i64, per_page: i64, query: &ActorQuery) -> String {
+    let mut link = format!("/theater/actors/?page={page}&per_page={per_page}");
+    if let Some(search) = &query.search {
+        let mut encoded = form_urlencoded::Serializer::new(String::new());
+        encoded.append_pair("search", &search.text);
+        link.push('&');
+        link.push_str(&encoded.finish());
+    }
+    link
+}
