@@ -8,6 +8,8 @@ use crate::error::DomainError;
 pub enum DiscoveryError {
     #[error("Actor not found.")]
     ActorNotFound,
+    #[error("Movie with the given ID was not found.")]
+    MovieNotFound,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -15,7 +17,7 @@ pub enum DiscoveryError {
 impl DomainError for DiscoveryError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::ActorNotFound => StatusCode::NOT_FOUND,
+            Self::ActorNotFound | Self::MovieNotFound => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -23,7 +25,7 @@ impl DomainError for DiscoveryError {
     fn into_cause(self) -> Option<anyhow::Error> {
         match self {
             Self::Internal(e) => Some(e),
-            Self::ActorNotFound => None,
+            Self::ActorNotFound | Self::MovieNotFound => None,
         }
     }
 }

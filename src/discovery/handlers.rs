@@ -1,7 +1,7 @@
 //! The discovery endpoints: thin handlers over [`Discovery`], each with its OpenAPI description and
 //! the failures it documents (from [`DiscoveryError`]).
 
-use axum::{extract::State, response::Response};
+use axum::{Json, extract::State, response::Response};
 
 use crate::{
     error::Error,
@@ -17,7 +17,8 @@ use super::{
     service::Discovery,
     store::Lookup,
     wire::{
-        ActorDetail, ActorList, ActorListParams, ActorPath, ActorQuery, CountryCount, NamedCount,
+        ActorDetail, ActorList, ActorListParams, ActorPath, ActorQuery, CountryCount, LimitParams,
+        NamedCount, SimilarMovies, SimilarPath, SuggestParams, Suggestions,
     },
 };
 
@@ -91,4 +92,48 @@ pub async fn get_actor(
     PathParams(path): PathParams<ActorPath>,
 ) -> Result<Response, Error> {
     Ok(json_bytes(discovery.actor(path.actor_id).await?))
+}
+
+error_responses! {
+    struct SimilarErrors = [DiscoveryError::MovieNotFound];
+}
+
+/// The movies most like a movie — shared actors count most, then shared name words (sequels,
+/// series), then shared genres; ties go to the nearer score, then the newer movie — never the
+/// movie itself. Always from the current catalog.
+#[utoipa::path(
+    get,
+    path = "/movies/{movie_id}/similar/",
+    tag = "discovery",
+    params(("movie_id" = i64, Path, description = "Movie id"), LimitParams),
+    responses(
+        (status = 200, description = "Similar movies, most similar first", body = SimilarMovies),
+        SimilarErrors,
+    )
+)]
+pub async fn similar_movies(
+    State(discovery): State<Discovery>,
+    PathParams(path): PathParams<SimilarPath>,
+    QueryParams(params): QueryParams<LimitParams>,
+) -> Result<Response, Error> {
+    Ok(json_bytes(
+        discovery.similar(path.movie_id, params.limit).await?,
+    ))
+}
+
+/// Suggestions as someone types: genres, then movies (newest first) and actors (by name) in
+/// turn, whose names have words beginning with every word of `q`, case- and accent-insensitive.
+/// Movies and actors need two letters; a blank `q` suggests nothing.
+#[utoipa::path(
+    get,
+    path = "/search/suggest/",
+    tag = "discovery",
+    params(SuggestParams),
+    responses((status = 200, description = "Suggestions", body = Suggestions))
+)]
+pub async fn suggest(
+    State(discovery): State<Discovery>,
+    QueryParams(params): QueryParams<SuggestParams>,
+) -> Result<Json<Suggestions>, Error> {
+    Ok(Json(discovery.suggest(&params.q, params.limit).await?))
 }

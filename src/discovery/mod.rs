@@ -1,7 +1,9 @@
 //! Discovery beside the movie list (`../shared/EXTENSIONS.md`, "Discovery"): the browse indexes with
 //! their movie counts (`/theater/genres/`, `/languages/`, `/countries/`, `/actors/`) and an actor's
-//! filmography (`/theater/actors/{actor_id}/`). The list's own `search` and filters are the
-//! catalog's (`crate::movies`).
+//! filmography (`/theater/actors/{actor_id}/`), the movies like a movie
+//! (`/theater/movies/{movie_id}/similar/`) and suggestions as someone types
+//! (`/theater/search/suggest/`). The list's own `search` and filters are the catalog's
+//! (`crate::movies`).
 //!
 //! The same files as every domain: the router here, [`handlers`], [`wire`], [`domain`], [`error`],
 //! [`service`] (through the catalog's cache, which every catalog write empties) and [`store`].
@@ -24,4 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::list_countries))
         .routes(routes!(handlers::list_actors))
         .routes(routes!(handlers::get_actor))
+        .routes(routes!(handlers::similar_movies))
+        .routes(routes!(handlers::suggest))
 }

@@ -10,11 +10,12 @@ use sea_orm::DatabaseConnection;
 use url::form_urlencoded;
 
 use super::{
-    domain::ActorId,
+    domain::{ActorId, Limit, Prefix},
     error::DiscoveryError,
     store::{self, Lookup},
-    wire::{ActorList, ActorQuery},
+    wire::{ActorList, ActorQuery, SimilarMovies, Suggestion, SuggestionKind, Suggestions},
 };
+use crate::movies::domain::MovieId;
 use crate::{catalog_cache::CatalogCache, state::AppState};
 
 type Result<T, E = DiscoveryError> = std::result::Result<T, E>;
@@ -102,6 +103,83 @@ impl Discovery {
     }
 }
 
+impl Discovery {
+    /// The movies most like a movie, as JSON (see [`store::similar_movies`]).
+    pub async fn similar(&self, id: MovieId, limit: Limit) -> Result<Bytes> {
+        let id = id.as_i32().ok_or(DiscoveryError::MovieNotFound)?;
+        let load = async {
+            match store::similar_movies(&self.db, id, limit.get()).await? {
+                Some(movies) => to_json(&SimilarMovies { movies }).map(Some),
+                None => Ok(None),
+            }
+        };
+        let key = format!("/theater/movies/{id}/similar/?limit={}", limit.get());
+        self.cache
+            .list(key, load)
+            .await?
+            .ok_or(DiscoveryError::MovieNotFound)
+    }
+
+    /// Suggestions for a prefix (not cached: the inputs are a long tail, and each lookup is an
+    /// index range of `limit` rows).
+    pub async fn suggest(&self, prefix: &Prefix, limit: Limit) -> Result<Suggestions> {
+        let limit = limit.get();
+        if prefix.0.is_empty() {
+            return Ok(Suggestions {
+                suggestions: Vec::new(),
+            });
+        }
+        let mut genres: Vec<(i32, String)> = store::genres(&self.db)
+            .await
+            .map_err(anyhow::Error::from)?
+            .into_iter()
+            .filter(|(_, name)| prefix.matches(name))
+            .collect();
+        genres.sort_by(|a, b| a.1.cmp(&b.1));
+        let (mut movies, mut actors) = (Vec::new(), Vec::new());
+        // One letter would be a prefix of a large part of every index: genres only.
+        if prefix.0.iter().map(|w| w.chars().count()).sum::<usize>() >= MIN_INDEX_PREFIX {
+            movies = store::suggest_movies(&self.db, prefix, limit)
+                .await
+                .map_err(anyhow::Error::from)?;
+            actors = store::suggest_actors(&self.db, prefix, limit)
+                .await
+                .map_err(anyhow::Error::from)?;
+        }
+        Ok(Suggestions {
+            suggestions: merge_suggestions(genres, movies, actors, limit),
+        })
+    }
+}
+
+/// Characters a prefix needs before movies and actors are suggested.
+pub const MIN_INDEX_PREFIX: usize = 2;
+
+/// Genres first (few, and they open a whole browse page), then movies and actors in turn, at most
+/// `limit` in all.
+fn merge_suggestions(
+    genres: Vec<(i32, String)>,
+    movies: Vec<(i32, String)>,
+    actors: Vec<(i32, String)>,
+    limit: i64,
+) -> Vec<Suggestion> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let tag = |kind: SuggestionKind| move |(id, name): (i32, String)| Suggestion { kind, id, name };
+    let mut out: Vec<Suggestion> = genres.into_iter().map(tag(SuggestionKind::Genre)).collect();
+    let mut movies = movies.into_iter().map(tag(SuggestionKind::Movie));
+    let mut actors = actors.into_iter().map(tag(SuggestionKind::Actor));
+    loop {
+        let (m, a) = (movies.next(), actors.next());
+        if m.is_none() && a.is_none() {
+            break;
+        }
+        out.extend(m);
+        out.extend(a);
+    }
+    out.truncate(limit);
+    out
+}
+
 /// `/theater/actors/?page={n}&per_page={per_page}`, then `search` when given.
 fn actor_page_link(page: i64, per_page: i64, query: &ActorQuery) -> String {
     let mut link = format!("/theater/actors/?page={page}&per_page={per_page}");
@@ -112,4 +190,32 @@ fn actor_page_link(page: i64, per_page: i64, query: &ActorQuery) -> String {
         link.push_str(&encoded.finish());
     }
     link
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_put_genres_first_then_alternate() {
+        let named = |items: &[(i32, &str)]| -> Vec<(i32, String)> {
+            items.iter().map(|(i, n)| (*i, (*n).to_owned())).collect()
+        };
+        let merged = merge_suggestions(
+            named(&[(1, "Drama")]),
+            named(&[(10, "Dracula"), (11, "Dragnet"), (12, "Drab")]),
+            named(&[(20, "Drake")]),
+            4,
+        );
+        let got: Vec<(SuggestionKind, i32)> = merged.iter().map(|s| (s.kind, s.id)).collect();
+        assert_eq!(
+            got,
+            [
+                (SuggestionKind::Genre, 1),
+                (SuggestionKind::Movie, 10),
+                (SuggestionKind::Actor, 20),
+                (SuggestionKind::Movie, 11)
+            ]
+        );
+    }
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 
 use super::{
-    domain::NameSearch,
+    domain::{NameSearch, Prefix},
     wire::{ActorDetail, CountryCount, NamedCount},
 };
 
@@ -191,6 +191,283 @@ pub async fn actor_detail(
         });
     }
     Ok(Some(detail))
+}
+
+/// `(id, name)` rows.
+fn id_names(rows: &[QueryResult]) -> Result<Vec<(i32, String)>, DbErr> {
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// The newest movies whose name has words beginning with every word of `prefix`. The index yields
+/// matches newest first, so this stops after `limit` on SQLite.
+pub async fn suggest_movies(
+    db: &impl ConnectionTrait,
+    prefix: &Prefix,
+    limit: i64,
+) -> Result<Vec<(i32, String)>, DbErr> {
+    let backend = db.get_database_backend();
+    let (matches, query) = if backend == DbBackend::Postgres {
+        let words: Vec<String> = prefix.0.iter().map(|w| format!("'{w}':*A")).collect();
+        (
+            "SELECT movie_id FROM movie_search WHERE document @@ CAST($1 AS tsquery) \
+             ORDER BY movie_id DESC LIMIT $2",
+            words.join(" & "),
+        )
+    } else {
+        let words: Vec<String> = prefix
+            .0
+            .iter()
+            .map(|w| format!("name : \"{w}\"*"))
+            .collect();
+        (
+            "SELECT rowid FROM movie_search WHERE movie_search MATCH $1 \
+             ORDER BY rowid DESC LIMIT $2",
+            words.join(" AND "),
+        )
+    };
+    let sql =
+        format!("SELECT m.id, m.name FROM movies m WHERE m.id IN ({matches}) ORDER BY m.id DESC");
+    let rows = db
+        .query_all_raw(statement(db, &sql, [query.into(), limit.into()]))
+        .await?;
+    id_names(&rows)
+}
+
+/// Actors with a movie whose name has words beginning with every word of `prefix`, by name.
+pub async fn suggest_actors(
+    db: &impl ConnectionTrait,
+    prefix: &Prefix,
+    limit: i64,
+) -> Result<Vec<(i32, String)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::default();
+    let search = NameSearch {
+        text: String::new(),
+        words: prefix.0.clone(),
+    };
+    let filter = actor_filter(&mut sql, Some(&search), backend);
+    let limit = sql.bind(limit);
+    sql.text = format!(
+        "SELECT a.id, a.name FROM actors a{filter} ORDER BY {order} LIMIT {limit}",
+        order = name_order(backend)
+    );
+    let rows = db.query_all_raw(sql.statement(db)).await?;
+    id_names(&rows)
+}
+
+/// Every genre some movie has, `(id, name)`.
+pub async fn genres(db: &impl ConnectionTrait) -> Result<Vec<(i32, String)>, DbErr> {
+    let rows = db
+        .query_all_raw(statement(
+            db,
+            "SELECT t.id, t.name FROM genres t \
+             WHERE t.id IN (SELECT l.genre_id FROM movies_genres l)",
+            [],
+        ))
+        .await?;
+    id_names(&rows)
+}
+
+/// What a movie is made of, for finding similar ones.
+#[derive(Debug, Default)]
+struct Traits {
+    actors: Vec<i32>,
+    genres: Vec<i32>,
+    name: String,
+}
+
+/// Actors of a movie beyond this are not used to find candidates (a cast list can be long).
+const MAX_CANDIDATE_ACTORS: usize = 20;
+/// Other movies taken per actor, per genre and per name word (the newest; for a genre, the nearest
+/// ids on both sides): every candidate list is an index range of bounded length, whatever the size
+/// of the catalog or an actor's filmography.
+const CANDIDATES_PER_ACTOR: i64 = 20;
+const CANDIDATES_PER_GENRE: i64 = 15;
+const CANDIDATES_PER_WORD: i64 = 25;
+/// Name words used (the longest, not common words).
+const MAX_NAME_WORDS_USED: usize = 3;
+
+async fn traits(db: &impl ConnectionTrait, id: i32) -> Result<Option<Traits>, DbErr> {
+    let rows = db
+        .query_all_raw(statement(
+            db,
+            "SELECT 0, l.actor_id, NULL FROM actors_movies l WHERE l.movie_id = $1 \
+             UNION ALL SELECT 1, l.genre_id, NULL FROM movies_genres l WHERE l.movie_id = $1 \
+             UNION ALL SELECT 2, m.id, m.name FROM movies m WHERE m.id = $1",
+            [id.into()],
+        ))
+        .await?;
+    let mut traits = Traits::default();
+    let mut found = false;
+    for row in &rows {
+        let kind: i32 = row.try_get_by_index(0)?;
+        let value: i32 = row.try_get_by_index(1)?;
+        match kind {
+            0 => traits.actors.push(value),
+            1 => traits.genres.push(value),
+            _ => {
+                found = true;
+                traits.name = row
+                    .try_get_by_index::<Option<String>>(2)?
+                    .unwrap_or_default();
+            }
+        }
+    }
+    traits.actors.sort_unstable();
+    traits.genres.sort_unstable();
+    Ok(found.then_some(traits))
+}
+
+/// The name's distinctive words as stems: the longest few that are not common words.
+fn name_stems(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = crate::movies::search::words(name)
+        .into_iter()
+        .filter(|w| w.chars().count() >= 3 && !crate::movies::search::is_stop_word(w))
+        .collect();
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.dedup();
+    words.truncate(MAX_NAME_WORDS_USED);
+    words
+        .iter()
+        .map(|w| crate::movies::search::stem(w))
+        .collect()
+}
+
+/// The movies most like movie `id`, most similar first, never `id` itself; `None` when there is no
+/// such movie. A candidate scores 3 per shared actor, 1 per shared genre and 2 per shared name word
+/// (sequels, series); ties go to the nearer score, then the newer movie. Candidates come from
+/// bounded index ranges (the newest movies of each actor, the nearest ids of each genre, the
+/// newest movies of each name word), so the cost does not grow with the catalog. Always computed
+/// from the current rows: a catalog write shows in the next answer (the cache is emptied by it).
+pub async fn similar_movies(
+    db: &impl ConnectionTrait,
+    id: i32,
+    limit: i64,
+) -> Result<Option<Vec<MovieListItem>>, DbErr> {
+    let Some(traits) = traits(db, id).await? else {
+        return Ok(None);
+    };
+    let backend = db.get_database_backend();
+    let mut sql = Sql::default();
+    let me = sql.bind(id);
+    let mut parts = Vec::new();
+    for actor in traits.actors.iter().take(MAX_CANDIDATE_ACTORS) {
+        let (a, n) = (sql.bind(*actor), sql.bind(CANDIDATES_PER_ACTOR));
+        parts.push(format!(
+            "SELECT l.movie_id FROM actors_movies l WHERE l.actor_id = {a} AND l.movie_id <> {me} \
+             ORDER BY l.movie_id DESC LIMIT {n}"
+        ));
+    }
+    for genre in &traits.genres {
+        let (g, n) = (sql.bind(*genre), sql.bind(CANDIDATES_PER_GENRE));
+        for (op, dir) in [("<", "DESC"), (">", "ASC")] {
+            parts.push(format!(
+                "SELECT l.movie_id FROM movies_genres l WHERE l.genre_id = {g} \
+                 AND l.movie_id {op} {me} ORDER BY l.movie_id {dir} LIMIT {n}"
+            ));
+        }
+    }
+    for stem in name_stems(&traits.name) {
+        let n = sql.bind(CANDIDATES_PER_WORD);
+        parts.push(if backend == DbBackend::Postgres {
+            let q = sql.bind(format!("'{stem}':A"));
+            format!(
+                "SELECT movie_id FROM movie_search WHERE document @@ CAST({q} AS tsquery) \
+                 AND movie_id <> {me} ORDER BY movie_id DESC LIMIT {n}"
+            )
+        } else {
+            let q = sql.bind(format!("name : \"{stem}\""));
+            format!(
+                "SELECT rowid FROM movie_search WHERE movie_search MATCH {q} \
+                 AND rowid <> {me} ORDER BY rowid DESC LIMIT {n}"
+            )
+        });
+    }
+    if parts.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let candidates: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| format!("SELECT * FROM ({part}) c{i}"))
+        .collect();
+    sql.text = candidates.join(" UNION ");
+    let rows = db.query_all_raw(sql.statement(db)).await?;
+    let mut ids: Vec<i32> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0))
+        .collect::<Result<_, _>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    ids.retain(|c| *c != id);
+    if ids.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let scored = score_candidates(db, id, &traits, &ids).await?;
+    let mut ranked: Vec<(i64, f64, MovieListItem)> = scored;
+    ranked.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(b.2.id.cmp(&a.2.id))
+    });
+    let limit = usize::try_from(limit).unwrap_or(0);
+    Ok(Some(
+        ranked.into_iter().take(limit).map(|(_, _, m)| m).collect(),
+    ))
+}
+
+/// Each candidate as a list item with its score and its distance in score from movie `id`, in one
+/// round trip.
+async fn score_candidates(
+    db: &impl ConnectionTrait,
+    id: i32,
+    traits: &Traits,
+    ids: &[i32],
+) -> Result<Vec<(i64, f64, MovieListItem)>, DbErr> {
+    let mut sql = Sql::default();
+    let me = sql.bind(id);
+    let list = |sql: &mut Sql, values: &[i32]| -> String {
+        if values.is_empty() {
+            return "NULL".to_owned();
+        }
+        let marks: Vec<String> = values.iter().map(|v| sql.bind(*v)).collect();
+        marks.join(", ")
+    };
+    let candidates = list(&mut sql, ids);
+    let actors = list(&mut sql, &traits.actors);
+    let genres = list(&mut sql, &traits.genres);
+    let words: Vec<String> = name_stems(&traits.name);
+    sql.text = format!(
+        "SELECT m.id, m.name, m.date, m.score, m.overview, \
+         (SELECT COUNT(*) FROM actors_movies l WHERE l.movie_id = m.id AND l.actor_id IN ({actors})), \
+         (SELECT COUNT(*) FROM movies_genres l WHERE l.movie_id = m.id AND l.genre_id IN ({genres})), \
+         ABS(m.score - (SELECT s.score FROM movies s WHERE s.id = {me})) \
+         FROM movies m WHERE m.id IN ({candidates})"
+    );
+    let rows = db.query_all_raw(sql.statement(db)).await?;
+    rows.iter()
+        .map(|row| {
+            let name: String = row.try_get_by_index(1)?;
+            let shared_actors: i64 = row.try_get_by_index(5)?;
+            let shared_genres: i64 = row.try_get_by_index(6)?;
+            let own = name_stems(&name);
+            let shared_words = words.iter().filter(|w| own.contains(w)).count() as i64;
+            let score = 3 * shared_actors + shared_genres + 2 * shared_words;
+            Ok((
+                score,
+                row.try_get_by_index::<Option<f64>>(7)?.unwrap_or(0.0),
+                MovieListItem {
+                    id: row.try_get_by_index(0)?,
+                    name,
+                    date: row.try_get_by_index(2)?,
+                    score: row.try_get_by_index(3)?,
+                    overview: row.try_get_by_index(4)?,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

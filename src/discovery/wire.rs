@@ -5,13 +5,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     movies::{
-        domain::{Page, PerPage},
+        domain::{MovieId, Page, PerPage},
         wire::MovieListItem,
     },
     validation::{Fields, FromFields},
 };
 
-use super::domain::{ActorId, NameSearch, NameSearchParam};
+use super::domain::{ActorId, Limit, NameSearch, NameSearchParam, Prefix};
 
 /// A genre or language with the number of movies that have it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -98,4 +98,63 @@ impl FromFields for ActorQuery {
 #[derive(Debug, Clone, Copy, FromFields)]
 pub struct ActorPath {
     pub actor_id: ActorId,
+}
+
+/// Movies like a movie, most similar first.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SimilarMovies {
+    pub movies: Vec<MovieListItem>,
+}
+
+/// `GET /movies/{movie_id}/similar/` path.
+#[derive(Debug, Clone, Copy, FromFields)]
+pub struct SimilarPath {
+    pub movie_id: MovieId,
+}
+
+/// `GET /movies/{movie_id}/similar/` and `/search/suggest/` query: how many at most.
+#[derive(Debug, Clone, Copy, PartialEq, FromFields, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LimitParams {
+    /// How many at most.
+    #[field(default = Limit::DEFAULT)]
+    #[param(inline, required = false)]
+    pub limit: Limit,
+}
+
+/// `GET /search/suggest/` query.
+#[derive(Debug, Clone, PartialEq, FromFields, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// What is being typed.
+    #[param(inline)]
+    pub q: Prefix,
+    /// How many suggestions at most.
+    #[field(default = Limit::DEFAULT)]
+    #[param(inline, required = false)]
+    pub limit: Limit,
+}
+
+/// What a suggestion names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SuggestionKind {
+    Movie,
+    Actor,
+    Genre,
+}
+
+/// One suggestion: a genre (for `genre=`), an actor (`/actors/{id}/`) or a movie (`/movies/{id}/`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Suggestion {
+    pub kind: SuggestionKind,
+    pub id: i32,
+    #[schema(example = "The Dark Knight")]
+    pub name: String,
+}
+
+/// Suggestions for what is being typed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Suggestions {
+    pub suggestions: Vec<Suggestion>,
 }

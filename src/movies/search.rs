@@ -40,6 +40,11 @@ const STOP_WORDS: &[&str] = &[
     "they", "this", "to", "was", "were", "who", "will", "with",
 ];
 
+/// Whether `word` (folded) is one of the common English words a search leaves out.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 fn stemmer() -> &'static Stemmer {
     static STEMMER: std::sync::LazyLock<Stemmer> =
         std::sync::LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -189,11 +194,11 @@ impl SearchQuery {
         let Some(last) = all.len().checked_sub(1) else {
             return Ok(None);
         };
-        let only_stop_words = all.iter().all(|w| STOP_WORDS.contains(&w.as_str()));
+        let only_stop_words = all.iter().all(|w| is_stop_word(w));
         let words = all
             .iter()
             .enumerate()
-            .filter(|(_, w)| only_stop_words || !STOP_WORDS.contains(&w.as_str()))
+            .filter(|(_, w)| only_stop_words || !is_stop_word(w))
             .map(|(i, w)| QueryWord {
                 stem: stem(w),
                 prefix: (i == last && w.chars().count() >= MIN_PREFIX_CHARS).then(|| w.clone()),

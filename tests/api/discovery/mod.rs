@@ -2,6 +2,8 @@
 
 mod actors;
 mod indexes;
+mod similar;
+mod suggest;
 
 use serde_json::{Value, json};
 
