@@ -24,7 +24,7 @@ impl FromInput for ActorId {
     }
 }
 
-/// Longest actor search that is run: more words than a name has cannot match.
+/// Words of an actor search or a prefix that are used; later ones are ignored.
 pub const MAX_NAME_WORDS: usize = 8;
 
 /// `search` of the actor index: words of the name, case- and accent-insensitive, each matching the
@@ -46,13 +46,8 @@ impl FromInput for NameSearchParam {
         let Some(text) = TextFilter::from_input(value)?.into_active() else {
             return Ok(Self(None));
         };
-        let words = words(&text);
-        if words.len() > MAX_NAME_WORDS {
-            return Err(Invalid::new(
-                "value_error",
-                format!("Value error, a name search has at most {MAX_NAME_WORDS} words"),
-            ));
-        }
+        let mut words = words(&text);
+        words.truncate(MAX_NAME_WORDS);
         Ok(Self(
             (!words.is_empty()).then_some(NameSearch { text, words }),
         ))
@@ -63,7 +58,7 @@ crate::value_schema!(NameSearchParam => crate::http::openapi::string()
     .max_length(Some(crate::movies::wire::FILTER_MAX_CHARS))
     .description(Some(
         "Words that begin words of the actor's name, case- and accent-insensitive (`tom cru` \
-         finds Tom Cruise). At most 8 words."
+         finds Tom Cruise). Words beyond the 8th are ignored."
     ))
     .example(Some(serde_json::json!("tom cru"))));
 
@@ -93,8 +88,9 @@ crate::value_schema!(Limit => crate::http::openapi::integer()
 /// Longest `q` of a suggestion: a prefix being typed, not a text.
 pub const SUGGEST_MAX_CHARS: usize = 100;
 
-/// `q` of the suggestions: at most [`SUGGEST_MAX_CHARS`] characters and [`MAX_NAME_WORDS`] words,
-/// folded like the index; each word begins a word of what is suggested. Blank suggests nothing.
+/// `q` of the suggestions: at most [`SUGGEST_MAX_CHARS`] characters, of which the first
+/// [`MAX_NAME_WORDS`] words are used, folded like the index; each word begins a word of what is
+/// suggested. Blank suggests nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prefix(pub Vec<String>);
 
@@ -114,13 +110,8 @@ impl FromInput for Prefix {
         if !crate::validation::at_most_chars(&text, SUGGEST_MAX_CHARS) {
             return Err(crate::movies::domain::string_too_long(SUGGEST_MAX_CHARS));
         }
-        let words = words(&text);
-        if words.len() > MAX_NAME_WORDS {
-            return Err(Invalid::new(
-                "value_error",
-                format!("Value error, a prefix has at most {MAX_NAME_WORDS} words"),
-            ));
-        }
+        let mut words = words(&text);
+        words.truncate(MAX_NAME_WORDS);
         Ok(Self(words))
     }
 }
@@ -129,7 +120,7 @@ crate::value_schema!(Prefix => crate::http::openapi::string()
     .max_length(Some(SUGGEST_MAX_CHARS))
     .description(Some(
         "What is being typed: each word begins a word of a movie's name, an actor's name or a \
-         genre, case- and accent-insensitive. At most 8 words."
+         genre, case- and accent-insensitive. Words beyond the 8th are ignored."
     ))
     .example(Some(serde_json::json!("dark kn"))));
 
@@ -169,8 +160,10 @@ mod tests {
     }
 
     #[test]
-    fn long_name_searches_are_refused() {
+    fn long_name_searches_are_cut() {
         let long = ["a"; MAX_NAME_WORDS + 1].join(" ");
-        assert!(NameSearchParam::from_input(&json!(long)).is_err());
+        assert_eq!(search(&long).unwrap().words.len(), MAX_NAME_WORDS);
+        let prefix = Prefix::from_input(&json!(long)).unwrap();
+        assert_eq!(prefix.0.len(), MAX_NAME_WORDS);
     }
 }

@@ -305,6 +305,11 @@ impl std::fmt::Display for CountryCode {
 /// `upper()` turns `ß` into `SS`; keeping the code as long as its input makes "at most 3
 /// characters" one rule that the OpenAPI document can state (`maxLength`), for codes that no
 /// country has anyway.
+/// A code as stored: each character upper-cased as [`CountryCode::parse`] does (whatever the length).
+pub fn upper_code(code: &str) -> String {
+    code.chars().map(upper_one).collect()
+}
+
 fn upper_one(c: char) -> char {
     let mut upper = c.to_uppercase();
     match (upper.next(), upper.next()) {

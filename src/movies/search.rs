@@ -20,7 +20,7 @@ use std::fmt::Write;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
-/// Words of a search beyond this are refused (422), before any query is built.
+/// Words of a search beyond this are ignored (before any query is built): the rest still narrows.
 pub const MAX_SEARCH_WORDS: usize = 16;
 /// A last word shorter than this is not also searched as a prefix (it would match most of the catalog).
 const MIN_PREFIX_CHARS: usize = 2;
@@ -177,23 +177,13 @@ pub struct SearchQuery {
     words: Vec<QueryWord>,
 }
 
-/// Why a `search` cannot be run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueryError {
-    /// More than [`MAX_SEARCH_WORDS`] words.
-    TooManyWords,
-}
-
 impl SearchQuery {
     /// `None` when the text has no words at all (only punctuation): such a search filters nothing.
-    pub fn parse(text: &str) -> Result<Option<Self>, QueryError> {
-        let all = words(text);
-        if all.len() > MAX_SEARCH_WORDS {
-            return Err(QueryError::TooManyWords);
-        }
-        let Some(last) = all.len().checked_sub(1) else {
-            return Ok(None);
-        };
+    /// Only the first [`MAX_SEARCH_WORDS`] words are used.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut all = words(text);
+        all.truncate(MAX_SEARCH_WORDS);
+        let last = all.len().checked_sub(1)?;
         let only_stop_words = all.iter().all(|w| is_stop_word(w));
         let words = all
             .iter()
@@ -204,7 +194,7 @@ impl SearchQuery {
                 prefix: (i == last && w.chars().count() >= MIN_PREFIX_CHARS).then(|| w.clone()),
             })
             .collect();
-        Ok(Some(Self { words }))
+        Some(Self { words })
     }
 
     /// An FTS5 `MATCH` expression: `"stem" AND ("stem" OR "word"*)`.
@@ -250,7 +240,7 @@ mod tests {
     fn long_words_and_long_texts_are_bounded() {
         let long = "é".repeat(300);
         assert_eq!(words(&long)[0].len(), MAX_WORD_BYTES);
-        let q = SearchQuery::parse(&long).unwrap().unwrap();
+        let q = SearchQuery::parse(&long).unwrap();
         assert_eq!(q.fts5(), format!("\"{}\"*", "e".repeat(MAX_WORD_BYTES)));
         let text = "storm ".repeat(MAX_INDEXED_WORDS + 5);
         assert_eq!(terms(&text).len(), MAX_INDEXED_WORDS);
@@ -277,37 +267,35 @@ mod tests {
 
     #[test]
     fn every_word_matches_the_last_also_as_a_prefix() {
-        let q = SearchQuery::parse("Storms runn").unwrap().unwrap();
+        let q = SearchQuery::parse("Storms runn").unwrap();
         assert_eq!(q.fts5(), r#""storm" AND "runn"*"#);
         assert_eq!(q.tsquery(), "'storm' & 'runn':*");
-        let q = SearchQuery::parse("running storms").unwrap().unwrap();
+        let q = SearchQuery::parse("running storms").unwrap();
         assert_eq!(q.fts5(), r#""run" AND ("storm" OR "storms"*)"#);
         assert_eq!(q.tsquery(), "'run' & ('storm' | 'storms':*)");
-        let q = SearchQuery::parse("war z").unwrap().unwrap();
+        let q = SearchQuery::parse("war z").unwrap();
         assert_eq!(q.fts5(), r#""war" AND "z""#);
     }
 
     #[test]
     fn stop_words_are_left_out_unless_they_are_all_there_is() {
-        let q = SearchQuery::parse("The Lord of the Rings")
-            .unwrap()
-            .unwrap();
+        let q = SearchQuery::parse("The Lord of the Rings").unwrap();
         assert_eq!(q.fts5(), r#""lord" AND ("ring" OR "rings"*)"#);
         // The last word was a stop word: no word of the search is a prefix.
-        let q = SearchQuery::parse("matrix the").unwrap().unwrap();
+        let q = SearchQuery::parse("matrix the").unwrap();
         assert_eq!(q.fts5(), r#""matrix""#);
-        let q = SearchQuery::parse("It").unwrap().unwrap();
+        let q = SearchQuery::parse("It").unwrap();
         assert_eq!(q.fts5(), r#""it"*"#);
-        let q = SearchQuery::parse("the who").unwrap().unwrap();
+        let q = SearchQuery::parse("the who").unwrap();
         assert_eq!(q.fts5(), r#""the" AND "who"*"#);
     }
 
     #[test]
-    fn a_search_without_words_filters_nothing_and_long_ones_are_refused() {
-        assert_eq!(SearchQuery::parse(" -- ! "), Ok(None));
-        let long = ["word"; MAX_SEARCH_WORDS + 1].join(" ");
-        assert_eq!(SearchQuery::parse(&long), Err(QueryError::TooManyWords));
-        let most = ["word"; MAX_SEARCH_WORDS].join(" ");
-        assert!(SearchQuery::parse(&most).unwrap().is_some());
+    fn a_search_without_words_filters_nothing_and_long_ones_are_cut() {
+        assert_eq!(SearchQuery::parse(" -- ! "), None);
+        let long = format!("{} last", ["word"; MAX_SEARCH_WORDS].join(" "));
+        let q = SearchQuery::parse(&long).unwrap();
+        assert_eq!(q.words.len(), MAX_SEARCH_WORDS);
+        assert!(!q.fts5().contains("last"));
     }
 }

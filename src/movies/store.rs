@@ -156,10 +156,7 @@ fn where_clause(
         }
     }
     for any_of in filters.country.iter().flat_map(|c| &c.all_of) {
-        let codes: Vec<String> = any_of
-            .iter()
-            .map(|code| sql.bind(code.as_str().to_owned()))
-            .collect();
+        let codes: Vec<String> = any_of.iter().map(|code| sql.bind(code.clone())).collect();
         conditions.push(format!(
             "m.country_id IN (SELECT c.id FROM countries c WHERE c.code IN ({}))",
             codes.join(", ")

@@ -14,9 +14,9 @@ use crate::{
 
 use super::domain::{
     Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
-    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long,
+    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long, upper_code,
 };
-use super::search::{MAX_SEARCH_WORDS, QueryError, SearchQuery};
+use super::search::SearchQuery;
 
 /// One movie of a list page.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -91,7 +91,7 @@ pub struct Filters {
     pub genre: Option<Choice<String>>,
     pub actor: Option<Choice<String>>,
     pub language: Option<Choice<String>>,
-    pub country: Option<Choice<CountryCode>>,
+    pub country: Option<Choice<String>>,
     pub year: Option<Year>,
     pub year_from: Option<Year>,
     pub year_to: Option<Year>,
@@ -208,8 +208,7 @@ pub struct Search {
     pub query: SearchQuery,
 }
 
-/// `search`: blank, or nothing but punctuation, means "no filter"; more than
-/// [`MAX_SEARCH_WORDS`] words is a 422.
+/// `search`: blank, or nothing but punctuation, means "no filter"; words beyond the 16th are ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchFilter(Option<Search>);
 
@@ -218,13 +217,9 @@ impl FromInput for SearchFilter {
         let Some(text) = TextFilter::from_input(value)?.into_active() else {
             return Ok(Self(None));
         };
-        match SearchQuery::parse(&text) {
-            Ok(query) => Ok(Self(query.map(|query| Search { text, query }))),
-            Err(QueryError::TooManyWords) => Err(Invalid::new(
-                "value_error",
-                format!("Value error, a search has at most {MAX_SEARCH_WORDS} words"),
-            )),
-        }
+        Ok(Self(
+            SearchQuery::parse(&text).map(|query| Search { text, query }),
+        ))
     }
 }
 
@@ -232,8 +227,8 @@ crate::value_schema!(SearchFilter => string()
     .max_length(Some(FILTER_MAX_CHARS))
     .description(Some(
         "Words of the name or the overview, case- and accent-insensitive, with English stemming \
-         (`storms` finds `Storm`); every word must match, the last one also as a prefix. At most \
-         16 words."
+         (`storms` finds `Storm`); every word must match, the last one also as a prefix. Words \
+         beyond the 16th are ignored."
     ))
     .example(Some(serde_json::json!("space storm"))));
 
@@ -264,27 +259,23 @@ impl<T: std::fmt::Display> std::fmt::Display for Choice<T> {
 }
 
 impl<T> Choice<T> {
-    /// `None` when no value is given; each value parsed by `parse`.
-    fn parse(
-        value: &Value,
-        parse: impl Fn(&str) -> Result<T, Invalid>,
-    ) -> Result<Option<Self>, Invalid> {
+    /// `None` when no value is given; each value made by `parse`.
+    fn parse(value: &Value, parse: impl Fn(&str) -> T) -> Result<Option<Self>, Invalid> {
         let Some(text) = TextFilter::from_input(value)?.into_active() else {
             return Ok(None);
         };
-        let mut count = 0;
+        // Counted by separators, which the document's pattern can state exactly.
+        if text.matches([',', '|']).count() >= MAX_FILTER_VALUES {
+            return Err(Invalid::new(
+                "value_error",
+                format!("Value error, a filter has at most {MAX_FILTER_VALUES} values"),
+            ));
+        }
         let mut all_of = Vec::new();
         for group in text.split(',') {
             let mut any_of = Vec::new();
             for value in group.split('|').map(str::trim).filter(|v| !v.is_empty()) {
-                count += 1;
-                if count > MAX_FILTER_VALUES {
-                    return Err(Invalid::new(
-                        "value_error",
-                        format!("Value error, a filter has at most {MAX_FILTER_VALUES} values"),
-                    ));
-                }
-                any_of.push(parse(value)?);
+                any_of.push(parse(value));
             }
             if !any_of.is_empty() {
                 all_of.push(any_of);
@@ -300,9 +291,13 @@ pub struct NameFilter(Option<Choice<String>>);
 
 impl FromInput for NameFilter {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        Choice::parse(value, |v| Ok(v.to_owned())).map(Self)
+        Choice::parse(value, str::to_owned).map(Self)
     }
 }
+
+/// At most 19 separators (the values' limit, as the server counts it), and no NUL (refused in every
+/// text the service reads).
+const CHOICE_PATTERN: &str = "^[^,|\\u0000]*([,|][^,|\\u0000]*){0,19}$";
 
 crate::value_schema!(NameFilter => string()
 .max_length(Some(FILTER_MAX_CHARS))
@@ -311,19 +306,21 @@ crate::value_schema!(NameFilter => string()
      (`A,B|C`: A and one of B or C). At most 20 names."
 )));
 
-/// A country filter: blank means "no filter", anything else is one or more [`CountryCode`]s with
-/// `,` and `|` as for [`NameFilter`] (a movie has one country, so only `|` is useful).
+/// A country filter: blank means "no filter", anything else is one or more country codes with `,`
+/// and `|` as for [`NameFilter`] (a movie has one country, so only `|` is useful), upper-cased as
+/// codes are stored; a value longer than a code matches no movie.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CountryFilter(Option<Choice<CountryCode>>);
+pub struct CountryFilter(Option<Choice<String>>);
 
 impl FromInput for CountryFilter {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        Choice::parse(value, CountryCode::parse).map(Self)
+        Choice::parse(value, upper_code).map(Self)
     }
 }
 
 crate::value_schema!(CountryFilter => string()
     .max_length(Some(FILTER_MAX_CHARS))
+    .pattern(Some(CHOICE_PATTERN))
     .description(Some(
         "Country codes, compared upper-cased: `US|GB` matches movies of either (a movie has one \
          country, so `US,GB` matches none). At most 20 codes."
@@ -591,11 +588,17 @@ mod tests {
                 ("sort", "-score".to_owned()),
             ]
         );
-        let Err(Error::Validation(errors)) = query(&[("country", "abcd")]) else {
+        // A value longer than a code is no error: it matches no movie.
+        let long = query(&[("country", "abcd|us")]).unwrap();
+        assert_eq!(
+            long.filters.query_pairs(),
+            [("country", "ABCD|US".to_owned())]
+        );
+        let Err(Error::Validation(errors)) = query(&[("country", &"|".repeat(20))]) else {
             panic!("expected a 422")
         };
         assert_eq!(errors[0].loc, [json!("query"), json!("country")]);
-        assert_eq!(errors[0].kind, "string_too_long");
+        assert_eq!(errors[0].kind, "value_error");
         let Err(Error::Validation(errors)) = query(&[("sort", "best"), ("per_page", "0")]) else {
             panic!("expected a 422")
         };

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use theater::movies::import::{
-    ImportError, ImportReport, ParseError, Progress, import, write_synthetic_csv,
+    ImportError, ImportReport, ParseError, Progress, import, seed_synthetic_in_chunks,
+    write_synthetic_csv,
 };
 
 use crate::{
@@ -480,7 +481,46 @@ async fn the_raw_sample_searches_well(backend: Backend) {
         .await;
 }
 
+/// `theater seed --synthetic N` loads in chunks (bounded memory): the same catalog as the CSV
+/// `--synthetic N FILE` writes, imported whole, and searchable.
+async fn a_chunked_synthetic_seed_is_the_whole_catalog(backend: Backend) {
+    let whole = spawn_app(backend.clone()).await;
+    let mut csv = Vec::new();
+    write_synthetic_csv(1_200, 11, &mut csv).unwrap();
+    let expected = whole
+        .import(&String::from_utf8(csv).unwrap())
+        .await
+        .unwrap();
+
+    let chunked = spawn_app(backend).await;
+    let report = seed_synthetic_in_chunks(&chunked.db, 1_200, 11, 500, &Progress::Silent)
+        .await
+        .unwrap();
+    assert_eq!(report.added.movies, 1_200);
+    assert_eq!(report.added, expected.added);
+    assert_eq!(chunked.table_counts().await, whole.table_counts().await);
+    let names = "SELECT name FROM movies ORDER BY id";
+    assert_eq!(chunked.scalar(names).await, whole.scalar(names).await);
+    for table in ["movie_search", "actor_search"] {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        assert_eq!(
+            chunked.scalar(&sql).await,
+            whole.scalar(&sql).await,
+            "{table}"
+        );
+    }
+    // A second run adds nothing.
+    let again = seed_synthetic_in_chunks(&chunked.db, 1_200, 11, 500, &Progress::Silent)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.added.movies, again.added.already_present),
+        (0, 1_200)
+    );
+}
+
 db_tests!(
+    a_chunked_synthetic_seed_is_the_whole_catalog,
     an_import_refreshes_planner_statistics,
     shared_preprocessed_sample_loads,
     shared_raw_sample_keeps_actors_only,

@@ -42,15 +42,22 @@ pub async fn load_rows(
     progress: &Progress,
 ) -> Result<LoadSummary, DbErr> {
     let txn = begin_write(db).await?;
-    let summary = load_in(&txn, rows, progress).await?;
+    let mut loader = Loader::new(&txn).await?;
+    loader.load(rows, progress).await?;
+    let summary = loader.finish();
     txn.commit().await?;
+    after_load(db, &summary).await;
+    Ok(summary)
+}
+
+/// What follows a committed load that added movies.
+pub async fn after_load(db: &DatabaseConnection, summary: &LoadSummary) {
     if summary.movies > 0
         && let Err(e) = refresh_statistics(db).await
     {
         // The rows are in; only query plans may be poorer until autovacuum analyses the tables.
         tracing::warn!(error = %e, "could not refresh the planner statistics after the import");
     }
-    Ok(summary)
 }
 
 /// Refreshes PostgreSQL's planner statistics and visibility map of the catalog tables. Right after a
@@ -73,89 +80,154 @@ async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     .map(|_| ())
 }
 
-async fn load_in(
-    txn: &DatabaseTransaction,
-    rows: &[MovieRow],
-    progress: &Progress,
-) -> Result<LoadSummary, DbErr> {
-    let existing = existing_movies(txn).await?;
-    let new: Vec<&MovieRow> = rows
-        .iter()
-        .filter(|r| !existing.contains(&(r.name.clone(), r.date)))
-        .collect();
-    let mut summary = LoadSummary {
-        already_present: rows.len() - new.len(),
-        ..Default::default()
-    };
-    if new.is_empty() {
-        return Ok(summary);
+/// Loads rows into one transaction, in as many calls as the caller likes (a synthetic catalog of a
+/// million movies comes in chunks, so memory stays bounded): the catalog's movies and lookups are
+/// read once, then kept up to date as rows are added.
+pub struct Loader<'t> {
+    txn: &'t DatabaseTransaction,
+    /// `(name, date)` of the movies the catalog had before this load.
+    existing: HashSet<(String, NaiveDate)>,
+    countries: HashMap<String, i32>,
+    genres: HashMap<String, i32>,
+    actors: HashMap<String, i32>,
+    languages: HashMap<String, i32>,
+    summary: LoadSummary,
+}
+
+impl<'t> Loader<'t> {
+    pub async fn new(txn: &'t DatabaseTransaction) -> Result<Self, DbErr> {
+        let mut countries = HashMap::new();
+        for r in txn
+            .query_all_raw(crate::db::statement(
+                txn,
+                "SELECT code, id FROM countries",
+                [],
+            ))
+            .await?
+        {
+            countries.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        }
+        Ok(Self {
+            existing: existing_movies(txn).await?,
+            countries,
+            genres: named_ids(txn, "genres").await?,
+            actors: named_ids(txn, "actors").await?,
+            languages: named_ids(txn, "languages").await?,
+            summary: LoadSummary::default(),
+            txn,
+        })
     }
 
-    let (countries, added) = ensure_countries(txn, &new).await?;
-    summary.countries = added;
-    let (genres, added) = ensure_named(txn, "genres", new.iter().flat_map(|r| &r.genres)).await?;
-    summary.genres = added;
-    let (actors, added) = ensure_named(txn, "actors", new.iter().flat_map(|r| &r.actors)).await?;
-    summary.actors = added;
-    if added > 0 {
-        let named: Vec<(i32, &str)> = actors.iter().map(|(n, id)| (*id, n.as_str())).collect();
-        index_actors(txn, &named).await?;
+    /// What the loads added so far.
+    pub fn finish(self) -> LoadSummary {
+        self.summary
     }
-    let (languages, added) =
-        ensure_named(txn, "languages", new.iter().flat_map(|r| &r.languages)).await?;
-    summary.languages = added;
 
-    progress.start("movies", new.len() as u64);
-    let mut ids: HashMap<(String, NaiveDate), i32> = HashMap::with_capacity(new.len());
-    for chunk in new.chunks(MOVIE_CHUNK) {
-        insert_movies(txn, chunk, &countries, &mut ids).await?;
-        progress.advance(chunk.len() as u64);
-    }
-    progress.finish();
-    summary.movies = new.len();
+    /// Adds the rows that are not in the catalog yet (rows of one call must not repeat a
+    /// `(name, date)` of an earlier call: the parser and the generator drop such rows).
+    pub async fn load(&mut self, rows: &[MovieRow], progress: &Progress) -> Result<(), DbErr> {
+        let txn = self.txn;
+        let new: Vec<&MovieRow> = rows
+            .iter()
+            .filter(|r| !self.existing.contains(&(r.name.clone(), r.date)))
+            .collect();
+        self.summary.already_present += rows.len() - new.len();
+        if new.is_empty() {
+            return Ok(());
+        }
 
-    let movie_id = |row: &MovieRow| {
-        ids.get(&(row.name.clone(), row.date))
-            .copied()
-            .ok_or_else(|| {
-                DbErr::Custom(format!("line {}: the new movie's id is unknown", row.line))
-            })
-    };
-    let (mut genre_links, mut actor_links, mut language_links) =
-        (Vec::new(), Vec::new(), Vec::new());
-    for row in &new {
-        let id = movie_id(row)?;
-        link(&mut genre_links, id, &row.genres, &genres)?;
-        link(&mut actor_links, id, &row.actors, &actors)?;
-        link(&mut language_links, id, &row.languages, &languages)?;
-    }
-    let links = [
-        ("movies_genres", "genre_id", genre_links),
-        ("actors_movies", "actor_id", actor_links),
-        ("movies_languages", "language_id", language_links),
-    ];
-    let total_links: usize = links.iter().map(|(_, _, pairs)| pairs.len()).sum();
-    progress.start("links", total_links as u64);
-    for (table, column, pairs) in &links {
-        for chunk in pairs.chunks(LINK_CHUNK) {
-            insert_links(txn, table, column, chunk).await?;
+        self.summary.countries += ensure_countries(txn, &new, &mut self.countries).await?;
+        let lookups = [
+            ("genres", &mut self.genres, &mut self.summary.genres),
+            ("actors", &mut self.actors, &mut self.summary.actors),
+            (
+                "languages",
+                &mut self.languages,
+                &mut self.summary.languages,
+            ),
+        ];
+        for (table, ids, added) in lookups {
+            let names = new.iter().flat_map(|r| match table {
+                "genres" => &r.genres,
+                "actors" => &r.actors,
+                _ => &r.languages,
+            });
+            let created = ensure_named(txn, table, names, ids).await?;
+            *added += created.len();
+            if table == "actors" && !created.is_empty() {
+                let named: Vec<(i32, &str)> =
+                    created.iter().map(|(id, n)| (*id, n.as_str())).collect();
+                index_actors(txn, &named).await?;
+            }
+        }
+
+        progress.start("movies", new.len() as u64);
+        let mut ids: HashMap<(String, NaiveDate), i32> = HashMap::with_capacity(new.len());
+        for chunk in new.chunks(MOVIE_CHUNK) {
+            insert_movies(txn, chunk, &self.countries, &mut ids).await?;
             progress.advance(chunk.len() as u64);
         }
-    }
-    progress.finish();
+        progress.finish();
+        self.summary.movies += new.len();
 
-    progress.start("search index", new.len() as u64);
-    let mut indexed = Vec::with_capacity(INDEX_CHUNK);
-    for chunk in new.chunks(INDEX_CHUNK) {
-        indexed.clear();
-        for row in chunk {
-            indexed.push((movie_id(row)?, row.name.as_str(), row.overview.as_str()));
+        let movie_id = |row: &MovieRow| {
+            ids.get(&(row.name.clone(), row.date))
+                .copied()
+                .ok_or_else(|| {
+                    DbErr::Custom(format!("line {}: the new movie's id is unknown", row.line))
+                })
+        };
+        let (mut genre_links, mut actor_links, mut language_links) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for row in &new {
+            let id = movie_id(row)?;
+            link(&mut genre_links, id, &row.genres, &self.genres)?;
+            link(&mut actor_links, id, &row.actors, &self.actors)?;
+            link(&mut language_links, id, &row.languages, &self.languages)?;
         }
-        index_movies(txn, &indexed).await?;
-        progress.advance(chunk.len() as u64);
+        let links = [
+            ("movies_genres", "genre_id", genre_links),
+            ("actors_movies", "actor_id", actor_links),
+            ("movies_languages", "language_id", language_links),
+        ];
+        let total_links: usize = links.iter().map(|(_, _, pairs)| pairs.len()).sum();
+        progress.start("links", total_links as u64);
+        for (table, column, pairs) in &links {
+            for chunk in pairs.chunks(LINK_CHUNK) {
+                insert_links(txn, table, column, chunk).await?;
+                progress.advance(chunk.len() as u64);
+            }
+        }
+        progress.finish();
+
+        progress.start("search index", new.len() as u64);
+        let mut indexed = Vec::with_capacity(INDEX_CHUNK);
+        for chunk in new.chunks(INDEX_CHUNK) {
+            indexed.clear();
+            for row in chunk {
+                indexed.push((movie_id(row)?, row.name.as_str(), row.overview.as_str()));
+            }
+            index_movies(txn, &indexed).await?;
+            progress.advance(chunk.len() as u64);
+        }
+        progress.finish();
+        Ok(())
     }
-    progress.finish();
-    Ok(summary)
+}
+
+async fn named_ids(txn: &DatabaseTransaction, table: &str) -> Result<HashMap<String, i32>, DbErr> {
+    let mut ids = HashMap::new();
+    for r in txn
+        .query_all_raw(crate::db::statement(
+            txn,
+            &format!("SELECT name, id FROM {table}"),
+            [],
+        ))
+        .await?
+    {
+        ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+    }
+    Ok(ids)
 }
 
 /// Adds `(movie, id of name)` for each name.
@@ -271,23 +343,13 @@ async fn existing_movies(txn: &DatabaseTransaction) -> Result<HashSet<(String, N
         .collect()
 }
 
-/// Every country code of `rows` with its id, creating the missing ones with their ISO 3166 English
-/// name; also returns how many were created.
+/// Creates the country codes of `rows` that `ids` lacks, with their ISO 3166 English name, and adds
+/// them to `ids`; returns how many were created.
 async fn ensure_countries(
     txn: &DatabaseTransaction,
     rows: &[&MovieRow],
-) -> Result<(HashMap<String, i32>, usize), DbErr> {
-    let mut ids: HashMap<String, i32> = HashMap::new();
-    for r in txn
-        .query_all_raw(crate::db::statement(
-            txn,
-            "SELECT code, id FROM countries",
-            [],
-        ))
-        .await?
-    {
-        ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
-    }
+    ids: &mut HashMap<String, i32>,
+) -> Result<usize, DbErr> {
     let mut missing: Vec<_> = rows
         .iter()
         .map(|r| &r.country)
@@ -311,30 +373,21 @@ async fn ensure_countries(
             .ok_or(DbErr::RecordNotInserted)?;
         ids.insert(country.as_str().to_owned(), row.try_get_by_index(0)?);
     }
-    Ok((ids, missing.len()))
+    Ok(missing.len())
 }
 
-/// Every name of `names` in `table` (`genres`, `actors`, `languages`) with its id, creating the
-/// missing ones; also returns how many were created.
+/// Creates the names of `names` that `ids` lacks in `table` (`genres`, `actors`, `languages`) and
+/// adds them to `ids`; returns the created ones.
 async fn ensure_named<'a>(
     txn: &DatabaseTransaction,
     table: &'static str,
     names: impl Iterator<Item = &'a String>,
-) -> Result<(HashMap<String, i32>, usize), DbErr> {
-    let mut ids: HashMap<String, i32> = HashMap::new();
-    for r in txn
-        .query_all_raw(crate::db::statement(
-            txn,
-            &format!("SELECT name, id FROM {table}"),
-            [],
-        ))
-        .await?
-    {
-        ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
-    }
+    ids: &mut HashMap<String, i32>,
+) -> Result<Vec<(i32, String)>, DbErr> {
     let mut missing: Vec<&String> = names.filter(|n| !ids.contains_key(*n)).collect();
     missing.sort_unstable();
     missing.dedup();
+    let mut created = Vec::with_capacity(missing.len());
     for chunk in missing.chunks(LOOKUP_CHUNK) {
         let mut insert = BulkInsert::new(table, &[("name", "varchar")]);
         for name in chunk {
@@ -344,10 +397,12 @@ async fn ensure_named<'a>(
             .query_all_raw(insert.statement(txn.get_database_backend(), "name, id"))
             .await?
         {
-            ids.insert(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+            let (name, id): (String, i32) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+            ids.insert(name.clone(), id);
+            created.push((id, name));
         }
     }
-    Ok((ids, missing.len()))
+    Ok(created)
 }
 
 async fn insert_movies(

@@ -75,31 +75,65 @@ const HEADER: [&str; 12] = [
 
 /// Writes `n` synthetic movies as CSV.
 pub fn write_synthetic_csv(n: usize, seed: u64, out: impl Write) -> csv::Result<()> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER)?;
-    let mut keys: HashSet<(String, String)> = HashSet::with_capacity(n);
-    for _ in 0..n {
-        let date = random_date(&mut rng);
-        let mut name = title(&mut rng);
+    let mut catalog = SyntheticCatalog::new(n, seed);
+    catalog.write_chunk(n, out)?;
+    Ok(())
+}
+
+/// The synthetic catalog as a stream of CSV chunks, so that a million movies never sit in memory at
+/// once: the generator keeps only a 64-bit fingerprint of each `(name, date)` it gave (8 MB per
+/// million movies), to keep them unique.
+pub struct SyntheticCatalog {
+    rng: ChaCha8Rng,
+    keys: HashSet<u64>,
+    remaining: usize,
+}
+
+impl SyntheticCatalog {
+    pub fn new(n: usize, seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            keys: HashSet::with_capacity(n),
+            remaining: n,
+        }
+    }
+
+    /// Writes the header and the next `max` movies (fewer at the end); returns how many.
+    pub fn write_chunk(&mut self, max: usize, out: impl Write) -> csv::Result<usize> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(HEADER)?;
+        let count = max.min(self.remaining);
+        for _ in 0..count {
+            let record = self.next_record();
+            writer.write_record(&record)?;
+        }
+        self.remaining -= count;
+        writer.flush()?;
+        Ok(count)
+    }
+
+    fn next_record(&mut self) -> [String; 12] {
+        let rng = &mut self.rng;
+        let date = random_date(rng);
+        let mut name = title(rng);
         // Rare clashes become sequels, which keeps (name, date) unique deterministically.
         let base = name.clone();
         let mut sequel = 0;
-        while keys.contains(&(name.clone(), date.clone())) {
+        while self.keys.contains(&fingerprint(&name, &date)) {
             name = match ROMAN.get(sequel) {
                 Some(numeral) => format!("{base} {numeral}"),
                 None => format!("{base} {}", sequel + 2),
             };
             sequel += 1;
         }
-        keys.insert((name.clone(), date.clone()));
+        self.keys.insert(fingerprint(&name, &date));
 
-        let genres = pick_distinct(&mut rng, &words().genres, 1, 4);
-        let languages = pick_distinct(&mut rng, &words().languages[..20], 1, 2);
-        let mut crew: Vec<String> = (0..rng.gen_range(2..=8)).map(|_| actor(&mut rng)).collect();
+        let genres = pick_distinct(rng, &words().genres, 1, 4);
+        let languages = pick_distinct(rng, &words().languages[..20], 1, 2);
+        let mut crew: Vec<String> = (0..rng.gen_range(2..=8)).map(|_| actor(rng)).collect();
         crew.sort();
         crew.dedup();
-        let country = words().countries[skewed(&mut rng, words().countries.len())];
+        let country = words().countries[skewed(rng, words().countries.len())];
         let status = match rng.gen_range(0..100) {
             0..=89 => "Released",
             90..=94 => "Post Production",
@@ -109,24 +143,32 @@ pub fn write_synthetic_csv(n: usize, seed: u64, out: impl Write) -> csv::Result<
         let budget = f64::from(rng.gen_range(1..=3000u32)) * 100_000.0;
         let revenue = f64::from(rng.gen_range(0..=200_000u32)) * 10_000.0
             + f64::from(rng.gen_range(0..10)) / 10.0;
-        let overview = overview(&mut rng, &name, &crew);
-        writer.write_record([
-            name.as_str(),
-            date.as_str(),
-            &format!("{score:.1}"),
-            &genres.join(","),
-            &overview,
-            &crew.join(","),
-            name.as_str(),
-            status,
-            &languages.join(","),
-            &format!("{budget:.1}"),
-            &format!("{revenue:.1}"),
-            country,
-        ])?;
+        let overview = overview(rng, &name, &crew);
+        [
+            name.clone(),
+            date,
+            format!("{score:.1}"),
+            genres.join(","),
+            overview,
+            crew.join(","),
+            name,
+            status.to_owned(),
+            languages.join(","),
+            format!("{budget:.1}"),
+            format!("{revenue:.1}"),
+            country.to_owned(),
+        ]
     }
-    writer.flush()?;
-    Ok(())
+}
+
+/// FNV-1a of `name`, a NUL and `date`: portable and stable, unlike `std`'s hashers.
+fn fingerprint(name: &str, date: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes().chain([0]).chain(date.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 /// An index in `0..len` that favours small indices (a few popular choices, a long tail).
@@ -247,6 +289,24 @@ mod tests {
         let digest = Blake2s256::digest(csv(3_000, 7));
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, GOLDEN_3000_SEED_7);
+    }
+
+    #[test]
+    fn chunks_concatenate_to_the_whole_catalog() {
+        let mut catalog = SyntheticCatalog::new(250, 7);
+        let mut rows = Vec::new();
+        loop {
+            let mut chunk = Vec::new();
+            if catalog.write_chunk(100, &mut chunk).unwrap() == 0 {
+                break;
+            }
+            let text = String::from_utf8(chunk).unwrap();
+            let (_, body) = text.split_once('\n').unwrap();
+            rows.push(body.to_owned());
+        }
+        assert_eq!(rows.len(), 3);
+        let whole = String::from_utf8(csv(250, 7)).unwrap();
+        assert_eq!(whole.split_once('\n').unwrap().1, rows.concat());
     }
 
     #[test]

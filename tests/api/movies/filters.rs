@@ -38,6 +38,9 @@ async fn filter_catalog(app: &TestApp) -> [i64; 4] {
     ids
 }
 
+const SIXTEEN_WARS_AND_ZULU: &str = "search=war%20war%20war%20war%20war%20war%20war%20war%20war%20\
+    war%20war%20war%20war%20war%20war%20war%20zulu";
+
 async fn list_filters_and_sorts(backend: Backend) {
     let app = spawn_open_app(backend).await;
     let [war, peace, amelie, zulu] = filter_catalog(&app).await;
@@ -86,6 +89,9 @@ async fn list_filters_and_sorts(backend: Backend) {
         ("country=us|fr", vec![amelie, war]),
         ("country=us,fr", vec![]),
         ("country=|gb|", vec![zulu, peace]),
+        ("country=gbr|usa", vec![]),
+        // Words beyond the 16th are ignored ("zulu" would match neither).
+        (SIXTEEN_WARS_AND_ZULU, vec![war, peace]),
         ("genre=Science%20Fiction", vec![war]),
         ("actor=TOM%20CRUISE", vec![peace, war]),
         ("country=gb", vec![zulu, peace]),
