@@ -90,11 +90,12 @@ run_cell() { # scenario concurrency base size
   local api="$base/api/v1/theater"
   case "$scenario" in
     trivial) url="http://127.0.0.1:$trivial_port/" ;;
-    search_word) url="$api/movies/?search=($WORDS)&page=[1-3]" ;;
-    genre_page) url="$api/movies/?genre=($GENRES)&page=$(upto 50)&per_page=20" ;;
-    search2_genre) url="$api/movies/?search=($WORDS)%20($WORDS)&genre=($GENRES)" ;;
-    suggest) url="$api/search/suggest/?q=($PREFIXES)" ;;
-    deep_page) url="$api/movies/?page=$(upto $((size / 20)))&per_page=20" ;;
+    # A regex: the query's `?` is escaped.
+    search_word) url="$api/movies/\\?search=($WORDS)&page=[1-3]" ;;
+    genre_page) url="$api/movies/\\?genre=($GENRES)&page=$(upto 50)&per_page=20" ;;
+    search2_genre) url="$api/movies/\\?search=($WORDS)%20($WORDS)&genre=($GENRES)" ;;
+    suggest) url="$api/search/suggest/\\?q=($PREFIXES)" ;;
+    deep_page) url="$api/movies/\\?page=$(upto $((size / 20)))&per_page=20" ;;
     similar) url="$api/movies/$(upto "$size")/similar/" ;;
     detail) url="$api/movies/$(upto "$size")/" ;;
   esac

@@ -99,8 +99,8 @@ error_responses! {
 }
 
 /// The movies most like a movie — shared actors count most, then shared name words (sequels,
-/// series), then shared genres; ties go to the nearer score, then the newer movie — never the
-/// movie itself. Always from the current catalog.
+/// series), then shared genres; ties go to the newer movie — never the movie itself. Always from
+/// the current catalog.
 #[utoipa::path(
     get,
     path = "/movies/{movie_id}/similar/",
