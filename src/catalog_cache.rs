@@ -36,6 +36,12 @@ pub struct CatalogCache {
     generation: AtomicU64,
 }
 
+/// A response body serialised once: the bytes are what the cache keeps (a hit is a copy, not a
+/// render).
+pub fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
+    Ok(Bytes::from(serde_json::to_vec(value)?))
+}
+
 /// Why a load stored nothing.
 enum Miss {
     Absent,

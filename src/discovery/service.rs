@@ -16,7 +16,10 @@ use super::{
     wire::{ActorList, ActorQuery, SimilarMovies, Suggestion, SuggestionKind, Suggestions},
 };
 use crate::movies::domain::MovieId;
-use crate::{catalog_cache::CatalogCache, state::AppState};
+use crate::{
+    catalog_cache::{CatalogCache, to_json},
+    state::AppState,
+};
 
 type Result<T, E = DiscoveryError> = std::result::Result<T, E>;
 
@@ -34,10 +37,6 @@ impl FromRef<AppState> for Discovery {
             cache: state.catalog_cache.clone(),
         }
     }
-}
-
-fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
-    Ok(Bytes::from(serde_json::to_vec(value)?))
 }
 
 impl Discovery {

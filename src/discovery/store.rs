@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 
 use crate::{
     db::{Sql, statement},
-    movies::wire::MovieListItem,
+    movies::{store::list_item, wire::MovieListItem},
 };
 
 use super::{
@@ -90,21 +90,21 @@ const HAS_A_MOVIE: &str =
     "(SELECT l.movie_id FROM actors_movies l WHERE l.actor_id = a.id LIMIT 1) IS NOT NULL";
 
 /// ` WHERE …` over `actors a`: actors with a movie, matching the search.
-fn actor_filter(sql: &mut Sql, search: Option<&NameSearch>, backend: DbBackend) -> String {
+fn actor_filter(sql: &mut Sql, words: Option<&[String]>, backend: DbBackend) -> String {
     // One index probe per actor. Not `EXISTS (…)`: SQLite 3.51 (bundled) turns that into a join and
     // gave an actor of two movies twice in a page; nor `a.id IN (SELECT l.actor_id FROM
     // actors_movies l)`, which reads every link on each request (suggestions ran at 12 per second
     // on 100,000 movies with the cache off).
     let mut filter = format!(" WHERE {HAS_A_MOVIE}");
-    if let Some(search) = search {
+    if let Some(words) = words {
         let condition = if backend == DbBackend::Postgres {
-            let words: Vec<String> = search.words.iter().map(|w| format!("'{w}':*")).collect();
+            let words: Vec<String> = words.iter().map(|w| format!("'{w}':*")).collect();
             let q = sql.bind(words.join(" & "));
             format!(
                 "a.id IN (SELECT actor_id FROM actor_search WHERE document @@ CAST({q} AS tsquery))"
             )
         } else {
-            let words: Vec<String> = search.words.iter().map(|w| format!("\"{w}\"*")).collect();
+            let words: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
             let q = sql.bind(words.join(" AND "));
             format!("a.id IN (SELECT rowid FROM actor_search WHERE actor_search MATCH {q})")
         };
@@ -129,7 +129,8 @@ pub async fn count_actors(
     search: Option<&NameSearch>,
 ) -> Result<i64, DbErr> {
     let mut sql = Sql::default();
-    let filter = actor_filter(&mut sql, search, db.get_database_backend());
+    let words = search.map(|s| s.words.as_slice());
+    let filter = actor_filter(&mut sql, words, db.get_database_backend());
     sql.text = format!("SELECT COUNT(*) FROM actors a{filter}");
     let row = db
         .query_one_raw(sql.statement(db))
@@ -147,7 +148,7 @@ pub async fn page_actors(
 ) -> Result<Vec<NamedCount>, DbErr> {
     let backend = db.get_database_backend();
     let mut sql = Sql::default();
-    let filter = actor_filter(&mut sql, search, backend);
+    let filter = actor_filter(&mut sql, search.map(|s| s.words.as_slice()), backend);
     let (limit, offset) = (sql.bind(limit), sql.bind(offset));
     // The page's actors first, then the counts of those only.
     sql.text = format!(
@@ -185,16 +186,10 @@ pub async fn actor_detail(
         movies: Vec::with_capacity(rows.len()),
     };
     for row in &rows {
-        let Some(movie_id) = row.try_get_by_index::<Option<i32>>(2)? else {
-            continue;
-        };
-        detail.movies.push(MovieListItem {
-            id: movie_id,
-            name: row.try_get_by_index(3)?,
-            date: row.try_get_by_index(4)?,
-            score: row.try_get_by_index(5)?,
-            overview: row.try_get_by_index(6)?,
-        });
+        // An actor without movies has one row, without a movie.
+        if row.try_get_by_index::<Option<i32>>(2)?.is_some() {
+            detail.movies.push(list_item(row, 2)?);
+        }
     }
     Ok(Some(detail))
 }
@@ -249,11 +244,7 @@ pub async fn suggest_actors(
 ) -> Result<Vec<(i32, String)>, DbErr> {
     let backend = db.get_database_backend();
     let mut sql = Sql::default();
-    let search = NameSearch {
-        text: String::new(),
-        words: prefix.0.clone(),
-    };
-    let filter = actor_filter(&mut sql, Some(&search), backend);
+    let filter = actor_filter(&mut sql, Some(&prefix.0), backend);
     let limit = sql.bind(limit);
     sql.text = format!(
         "SELECT a.id, a.name FROM actors a{filter} ORDER BY {order} LIMIT {limit}",
@@ -433,17 +424,7 @@ async fn list_items(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<MovieL
         marks.join(", ")
     );
     let rows = db.query_all_raw(sql.statement(db)).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MovieListItem {
-                id: row.try_get_by_index(0)?,
-                name: row.try_get_by_index(1)?,
-                date: row.try_get_by_index(2)?,
-                score: row.try_get_by_index(3)?,
-                overview: row.try_get_by_index(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(|row| list_item(row, 0)).collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ use super::{
     store::{self, CreateError, UpdateOutcome},
     wire::{ListQuery, MovieDetail, MovieList, MovieUpdate, NewMovie},
 };
-use crate::{catalog_cache::CatalogCache, state::AppState};
+use crate::{
+    catalog_cache::{CatalogCache, to_json},
+    state::AppState,
+};
 
 type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
@@ -38,11 +41,6 @@ impl FromRef<AppState> for Catalog {
 /// The movie an id names, or the contract's 404 for ids no row can have.
 fn row_id(id: MovieId) -> Result<i32> {
     id.as_i32().ok_or(CatalogError::MovieNotFound)
-}
-
-/// Serialises once; the bytes are what the cache keeps.
-fn to_json(value: &impl serde::Serialize) -> anyhow::Result<Bytes> {
-    Ok(Bytes::from(serde_json::to_vec(value)?))
 }
 
 impl Catalog {

@@ -76,17 +76,19 @@ pub async fn page_movies(
         ),
     };
     let rows = db.query_all_raw(sql.statement(db)).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MovieListItem {
-                id: row.try_get_by_index(0)?,
-                name: row.try_get_by_index(1)?,
-                date: row.try_get_by_index(2)?,
-                score: row.try_get_by_index(3)?,
-                overview: row.try_get_by_index(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(|row| list_item(row, 0)).collect()
+}
+
+/// A list item from `id, name, date, score, overview` at columns `first..first + 5` of a row (every
+/// query that lists movies selects them in this order).
+pub fn list_item(row: &QueryResult, first: usize) -> Result<MovieListItem, DbErr> {
+    Ok(MovieListItem {
+        id: row.try_get_by_index(first)?,
+        name: row.try_get_by_index(first + 1)?,
+        date: row.try_get_by_index(first + 2)?,
+        score: row.try_get_by_index(first + 3)?,
+        overview: row.try_get_by_index(first + 4)?,
+    })
 }
 
 /// `SELECT id, rank` of the movies a search matches, best (lowest rank) first. The name weighs
