@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::movies::{movie, movie_url, spawn_open_app};
+use crate::movies::{movie, movie_ids, movie_url, spawn_open_app};
 use crate::{
     db_tests,
     helpers::{Backend, json},
@@ -17,12 +17,7 @@ impl TestApp {
         )
         .await;
         assert_eq!(status, 200, "{body}");
-        body["movies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect()
+        movie_ids(&body)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{MOVIES, movie, spawn_open_app};
+use super::{MOVIES, movie, movie_ids, spawn_open_app};
 use crate::helpers::TestApp;
 use crate::{
     db_tests,
@@ -44,14 +44,6 @@ const SIXTEEN_WARS_AND_ZULU: &str = "search=war%20war%20war%20war%20war%20war%20
 async fn list_filters_and_sorts(backend: Backend) {
     let app = spawn_open_app(backend).await;
     let [war, peace, amelie, zulu] = filter_catalog(&app).await;
-    let ids = |page: &Value| -> Vec<i64> {
-        page["movies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect()
-    };
     let cases: Vec<(&str, Vec<i64>)> = vec![
         // By relevance: a name match first.
         ("search=war", vec![war, peace]),
@@ -129,7 +121,7 @@ async fn list_filters_and_sorts(backend: Backend) {
             continue;
         }
         assert_eq!(status, 200, "{query}: {page}");
-        assert_eq!(ids(&page), expected, "{query}");
+        assert_eq!(movie_ids(&page), expected, "{query}");
         assert_eq!(page["total_items"], json!(expected.len()), "{query}");
     }
 }

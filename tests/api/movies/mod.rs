@@ -96,6 +96,38 @@ impl TestApp {
     }
 }
 
+/// The ids of the movies of a list body (`{"movies": [...]}`), in order.
+pub(crate) fn movie_ids(page: &Value) -> Vec<i64> {
+    each_movie(page, |m| m["id"].as_i64().expect("an id"))
+}
+
+/// The names of the movies of a list body, in order.
+pub(crate) fn movie_names(page: &Value) -> Vec<String> {
+    each_movie(page, |m| m["name"].as_str().expect("a name").to_owned())
+}
+
+fn each_movie<T>(page: &Value, f: impl Fn(&Value) -> T) -> Vec<T> {
+    page["movies"]
+        .as_array()
+        .expect("a movie list")
+        .iter()
+        .map(f)
+        .collect()
+}
+
+impl TestApp {
+    /// The catalog's page for `?search={search}` (URL-encoded by the caller), `None` for its 404.
+    pub(crate) async fn search_page(&self, search: &str) -> Option<Value> {
+        let (status, page) = json(self.get(&format!("{MOVIES}?search={search}")).await).await;
+        if status == 404 {
+            assert_eq!(page, json!({"detail": "No movies found."}));
+            return None;
+        }
+        assert_eq!(status, 200, "{search}: {page}");
+        Some(page)
+    }
+}
+
 fn one_error(body: &Value) -> &Value {
     let errors = body["detail"].as_array().expect("a validation error list");
     assert_eq!(errors.len(), 1, "{body}");

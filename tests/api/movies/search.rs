@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{MOVIES, movie, movie_url, spawn_open_app};
+use super::{MOVIES, movie, movie_ids, movie_url, spawn_open_app};
 use crate::helpers::TestApp;
 use crate::{
     db_tests,
@@ -13,18 +13,9 @@ use crate::{
 impl TestApp {
     /// The ids a search finds, best first (none for the catalog's 404).
     async fn found(&self, search: &str) -> Vec<i64> {
-        let (status, page) = json(self.get(&format!("{MOVIES}?search={search}")).await).await;
-        if status == 404 {
-            assert_eq!(page, json!({"detail": "No movies found."}));
-            return Vec::new();
-        }
-        assert_eq!(status, 200, "{search}: {page}");
-        page["movies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect()
+        self.search_page(search)
+            .await
+            .map_or_else(Vec::new, |page| movie_ids(&page))
     }
 
     /// Rows of the full-text index: one per movie, never one for a deleted movie.
