@@ -7,22 +7,8 @@ use crate::{
     validation::{FromInput, Invalid, bounded_int},
 };
 
-/// An `{actor_id}` path segment: any integer is valid input (a 404 answers ids no row can have).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ActorId(i64);
-
-impl ActorId {
-    /// The id as the `actors.id` column type, `None` when no row can have it.
-    pub fn as_i32(self) -> Option<i32> {
-        i32::try_from(self.0).ok()
-    }
-}
-
-impl FromInput for ActorId {
-    fn from_input(value: &Value) -> Result<Self, Invalid> {
-        i64::from_input(value).map(Self)
-    }
-}
+/// An `{actor_id}` path segment.
+pub type ActorId = crate::movies::domain::RowId;
 
 /// Words of an actor search or a prefix that are used; later ones are ignored.
 pub const MAX_NAME_WORDS: usize = 8;

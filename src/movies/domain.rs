@@ -394,23 +394,26 @@ impl FromInput for PerPage {
     }
 }
 
-/// A `{movie_id}` path segment: any integer is valid input (a 404 answers ids no row can have),
-/// anything else is pydantic's `int_parsing`.
+/// An id path segment (`{movie_id}`, `{actor_id}`): any integer is valid input (a 404 answers ids
+/// no row can have), anything else is pydantic's `int_parsing`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MovieId(i64);
+pub struct RowId(i64);
 
-impl MovieId {
-    /// The id as the `movies.id` column type, `None` when no row can have it.
+impl RowId {
+    /// The id as the `id` column type (`INTEGER`), `None` when no row can have it.
     pub fn as_i32(self) -> Option<i32> {
         i32::try_from(self.0).ok()
     }
 }
 
-impl FromInput for MovieId {
+impl FromInput for RowId {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         i64::from_input(value).map(Self)
     }
 }
+
+/// A `{movie_id}` path segment.
+pub type MovieId = RowId;
 
 /// A release year filter: 1 to 9999 (the range of a `date`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
