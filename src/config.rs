@@ -98,8 +98,15 @@ pub struct Config {
     /// may run at once safely) or, in tests, to the test itself.
     pub background_jobs: bool,
     /// `CATALOG_CACHE_TTL_SECONDS`, default 2: how long rendered movie details and list pages are
-    /// reused; also the longest a change made outside this process stays unseen. `0` disables it.
+    /// reused; a safety net for changes made outside this process, which the `catalog_version` poll
+    /// (`CATALOG_CHANGE_POLL_MS`) brings sooner. `0` disables it.
     pub catalog_cache_ttl: Duration,
+    /// `CATALOG_INDEX_MB`, default 64: memory for the ordered ids of listings (every page of one
+    /// filter set, search and sort is then a slice of one list; see `catalog_cache`). `0` disables it.
+    pub catalog_index_bytes: u64,
+    /// `CATALOG_CHANGE_POLL_MS`, default 50: how often `catalog_version` is read, so that other
+    /// processes' catalog writes reach the caches. `0` disables it (the TTLs then bound staleness).
+    pub catalog_change_poll: Duration,
     /// `EMAIL_LOG_LINKS`, default false (development only): without `EMAIL_HOST`, the logged line of an
     /// e-mail shows its link whole, token included, so an account can be activated from the log.
     pub email_log_links: bool,
@@ -376,6 +383,12 @@ impl Config {
             cors_allowed_origins,
             background_jobs: env.parse_bool("BACKGROUND_JOBS", true)?,
             catalog_cache_ttl: Duration::from_secs(env.parse_num("CATALOG_CACHE_TTL_SECONDS", 2)?),
+            catalog_index_bytes: env
+                .parse_num::<u64>("CATALOG_INDEX_MB", 64)?
+                .saturating_mul(1024 * 1024),
+            catalog_change_poll: Duration::from_millis(
+                env.parse_num("CATALOG_CHANGE_POLL_MS", 50)?,
+            ),
             email_log_links: env.parse_bool("EMAIL_LOG_LINKS", false)?,
             connections: ConnectionSettings::from_env(&env)?,
             trusted_proxies: TrustedProxies::parse(&env.get("TRUSTED_PROXIES").unwrap_or_default())
@@ -776,6 +789,8 @@ mod tests {
         assert!(c.jwt.secret_access.is_none() && c.jwt.secret_refresh.is_none());
         assert!(c.background_jobs);
         assert_eq!(c.catalog_cache_ttl, Duration::from_secs(2));
+        assert_eq!(c.catalog_index_bytes, 64 * 1024 * 1024);
+        assert_eq!(c.catalog_change_poll, Duration::from_millis(50));
         assert_eq!(c.connections.header_read_timeout, Duration::from_secs(10));
         assert_eq!(c.connections.idle_timeout, Duration::from_secs(60));
         assert_eq!(c.connections.shutdown_timeout, Duration::from_secs(20));

@@ -185,6 +185,12 @@ impl Application {
             self.state.revocations.clone(),
             stop_poll.clone(),
         ));
+        let watch = tokio::spawn(crate::catalog_cache::run_change_watcher(
+            self.state.db.clone(),
+            self.state.catalog_cache.clone(),
+            self.state.config.catalog_change_poll,
+            stop_poll.clone(),
+        ));
         let app = router(self.state.clone());
         crate::http::metrics::spawn_upkeep();
         let service =
@@ -236,6 +242,7 @@ impl Application {
         }
         stop_poll.cancel();
         let _ = poll.await;
+        let _ = watch.await;
         Ok(())
     }
 }

@@ -49,7 +49,11 @@ impl AppState {
         let mail = Mail::from_config(&config)?;
         let trusted_proxies = Arc::new(config.trusted_proxies.clone());
         let revocations = Revocations::new(config.jwt.access_lifetime);
-        let catalog_cache = CatalogCache::new(config.catalog_cache_ttl);
+        let catalog_cache = CatalogCache::new(
+            config.catalog_cache_ttl,
+            config.catalog_index_bytes,
+            config.catalog_change_poll,
+        );
         Ok(Self {
             config: Arc::new(config),
             db,

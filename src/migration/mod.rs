@@ -11,6 +11,8 @@ mod m20260102_000003_movie_id_index;
 mod m20260201_000004_email_outbox_delivery;
 mod m20261201_000005_limits;
 mod m20261202_000006_movie_search;
+mod m20261203_000007_catalog_version;
+pub mod m20261204_000008_community;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
 async fn create_index<C: IntoIden>(
@@ -71,6 +73,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20260201_000004_email_outbox_delivery::Migration),
             Box::new(m20261201_000005_limits::Migration),
             Box::new(m20261202_000006_movie_search::Migration),
+            Box::new(m20261203_000007_catalog_version::Migration),
+            Box::new(m20261204_000008_community::Migration),
         ]
     }
 }

@@ -64,7 +64,7 @@ crate::value_schema!(Year => integer()
     .minimum(Some(1))
     .maximum(Some(9999)));
 crate::value_schema!(Sort => string()
-    .pattern(Some("^(-?(id|name|date|score)|relevance)$"))
+    .pattern(Some("^(-?(id|name|date|score|rating)|relevance)$"))
     .example(Some(json!("-score"))));
 
 /// pydantic's `string_too_long`.
@@ -439,6 +439,28 @@ impl FromInput for Year {
     }
 }
 
+/// A `min_rating` filter: a mean community rating from 1 to 10 (inclusive).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MinRating(f64);
+
+impl MinRating {
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl FromInput for MinRating {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        bounded_f64(value, Some(1), Some(10)).map(Self)
+    }
+}
+
+crate::value_schema!(MinRating => utoipa::openapi::ObjectBuilder::new()
+    .schema_type(utoipa::openapi::schema::Type::Number)
+    .minimum(Some(1))
+    .maximum(Some(10))
+    .description(Some("Lowest mean community rating (inclusive); unrated movies never match.")));
+
 /// The catalog's orderings; `-` means descending. Every ordering ends with the id so pages are stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, strum::IntoStaticStr, strum::EnumString)]
 pub enum Sort {
@@ -459,6 +481,12 @@ pub enum Sort {
     Score,
     #[strum(serialize = "-score")]
     ScoreDesc,
+    /// By the community's mean rating, then the number of ratings, then newest; unrated movies last.
+    #[strum(serialize = "rating")]
+    Rating,
+    /// As `rating`, best first; unrated movies still last.
+    #[strum(serialize = "-rating")]
+    RatingDesc,
     /// Best match first (ties newest first); the default with a `search`, `-id` without one.
     #[strum(serialize = "relevance")]
     Relevance,
@@ -480,16 +508,32 @@ impl Sort {
             Self::DateDesc => "m.date DESC, m.id DESC",
             Self::Score => "m.score ASC, m.id DESC",
             Self::ScoreDesc => "m.score DESC, m.id DESC",
+            // Over `movie_stats st` joined by [`Self::joins_ratings`]; a NULL mean is unrated.
+            Self::Rating => {
+                "CASE WHEN st.rating_avg IS NULL THEN 1 ELSE 0 END, st.rating_avg ASC, \
+                 st.rating_count ASC, m.id DESC"
+            }
+            Self::RatingDesc => {
+                "CASE WHEN st.rating_avg IS NULL THEN 1 ELSE 0 END, st.rating_avg DESC, \
+                 st.rating_count DESC, m.id DESC"
+            }
             // Without a search to rank by (the store orders a search's matches by their rank).
             Self::Relevance => "m.id DESC",
         }
     }
 }
 
+impl Sort {
+    /// Whether [`Self::order_by`] needs the movie's ratings (`movie_stats st`) joined.
+    pub fn joins_ratings(self) -> bool {
+        matches!(self, Self::Rating | Self::RatingDesc)
+    }
+}
+
 impl FromInput for Sort {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        const EXPECTED: &str =
-            "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score' or 'relevance'";
+        const EXPECTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score', \
+             'rating', '-rating' or 'relevance'";
         value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
             Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
                 .with_ctx(json!({ "expected": EXPECTED }))
@@ -650,7 +694,7 @@ mod tests {
         );
         assert_eq!(Sort::from_input(&json!("-score")), Ok(Sort::ScoreDesc));
         assert_eq!(
-            Sort::from_input(&json!("rating")).unwrap_err().kind,
+            Sort::from_input(&json!("ratings")).unwrap_err().kind,
             "literal_error"
         );
         assert_eq!(

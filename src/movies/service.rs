@@ -13,7 +13,7 @@ use super::{
     domain::MovieId,
     error::CatalogError,
     store::{self, CreateError, UpdateOutcome},
-    wire::{ListQuery, MovieDetail, MovieList, MovieUpdate, NewMovie},
+    wire::{ListQuery, MovieDetail, MovieList, MovieListItem, MovieUpdate, NewMovie},
 };
 use crate::{
     catalog_cache::{CatalogCache, to_json},
@@ -53,18 +53,9 @@ impl Catalog {
         // key.
         let key = page_link(page, per_page, query);
         let load = async {
-            let count = store::count_movies(&self.db, &query.filters);
-            let total_items = self
-                .cache
-                .count(encoded_filters(query), async { Ok(count.await?) })
-                .await?;
-            if total_items == 0 {
+            let Some((movies, total_items)) = self.page(query).await? else {
                 return Ok(None);
-            }
-            let movies = store::page_movies(&self.db, query).await?;
-            if movies.is_empty() {
-                return Ok(None);
-            }
+            };
             let total_pages = (total_items + per_page - 1) / per_page;
             let link = |n: i64| page_link(n, per_page, query);
             to_json(&MovieList {
@@ -80,6 +71,42 @@ impl Catalog {
             .list(key, load)
             .await?
             .ok_or(CatalogError::NoMovies)
+    }
+
+    /// A page's movies and the number of all matches, or `None` for no match or a page past the end.
+    /// From the listing's order when the cache keeps orders (a slice, then the page's rows by primary
+    /// key), else by a count (cached per filter set) and a page query.
+    async fn page(&self, query: &ListQuery) -> anyhow::Result<Option<(Vec<MovieListItem>, i64)>> {
+        let per_page = query.per_page.get();
+        let offset = (query.page.get() - 1).saturating_mul(per_page);
+        if self.cache.keeps_orders() {
+            let load = async { Ok(store::ordered_ids(&self.db, &query.filters).await?) };
+            let rated = query.filters.depends_on_ratings();
+            let ids = self
+                .cache
+                .order(encoded_filters(query), rated, load)
+                .await?;
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            let Some(rest) = ids.get(start..).filter(|rest| !rest.is_empty()) else {
+                return Ok(None);
+            };
+            let page = &rest[..rest
+                .len()
+                .min(usize::try_from(per_page).unwrap_or(usize::MAX))];
+            let movies = store::movies_by_ids(&self.db, page).await?;
+            // Empty only if another process deleted the whole page since the order was read.
+            return Ok((!movies.is_empty()).then(|| (movies, ids.len() as i64)));
+        }
+        let count = store::count_movies(&self.db, &query.filters);
+        let total_items = self
+            .cache
+            .count(encoded_filters(query), async { Ok(count.await?) })
+            .await?;
+        if total_items == 0 {
+            return Ok(None);
+        }
+        let movies = store::page_movies(&self.db, query).await?;
+        Ok((!movies.is_empty()).then_some((movies, total_items)))
     }
 
     /// A movie with its country, genres, actors and languages, as JSON.

@@ -36,6 +36,56 @@ pub async fn count_movies(db: &impl ConnectionTrait, filters: &Filters) -> Resul
     row.try_get_by_index(0)
 }
 
+/// Where a listing's ids come from and in which order: `{with} SELECT … FROM {from} ORDER BY {order}`
+/// over `movies m`.
+struct Selection {
+    with: String,
+    from: String,
+    /// Joined to `movies m` wherever `order` is used: the ratings, when the order needs them.
+    join: &'static str,
+    order: &'static str,
+    /// Whether `from` joins the search's ranked matches `s`.
+    ranked: bool,
+}
+
+impl Selection {
+    fn new(sql: &mut Sql, filters: &Filters, backend: DbBackend) -> Self {
+        // By relevance, the search's matches come with their rank (lower is better) from the index.
+        let ranked = match &filters.search {
+            Some(search) if filters.by_relevance() => Some(ranked_matches(sql, search, backend)),
+            _ => None,
+        };
+        let filter = where_clause(sql, filters, backend, ranked.is_some());
+        match ranked {
+            // The matches are materialised once: as a plain subquery in the join, SQLite re-ran the
+            // full-text query for every movie of another filter (two words and a genre on 100,000
+            // movies took 10 s).
+            Some(matches) => Self {
+                with: format!("WITH s AS MATERIALIZED ({matches}) "),
+                from: format!("s JOIN movies m ON m.id = s.id{filter}"),
+                join: "",
+                order: "s.rank, m.id DESC",
+                ranked: true,
+            },
+            None => {
+                let order = filters.order();
+                let join = if order.joins_ratings() {
+                    " LEFT JOIN movie_stats st ON st.movie_id = m.id"
+                } else {
+                    ""
+                };
+                Self {
+                    with: String::new(),
+                    from: format!("movies m{join}{filter}"),
+                    join,
+                    order: order.order_by(),
+                    ranked: false,
+                }
+            }
+        }
+    }
+}
+
 /// A page of the catalog (empty past the end).
 pub async fn page_movies(
     db: &impl ConnectionTrait,
@@ -43,40 +93,88 @@ pub async fn page_movies(
 ) -> Result<Vec<MovieListItem>, DbErr> {
     let per_page = query.per_page.get();
     let offset = (query.page.get() - 1).saturating_mul(per_page);
-    let backend = db.get_database_backend();
-    let filters = &query.filters;
     let mut sql = Sql::default();
-    // By relevance, the search's matches come with their rank (lower is better) from the index.
-    let ranked = match &filters.search {
-        Some(search) if filters.by_relevance() => Some(ranked_matches(&mut sql, search, backend)),
-        _ => None,
-    };
-    let filter = where_clause(&mut sql, filters, backend, ranked.is_some());
+    let Selection {
+        with,
+        from,
+        join,
+        order,
+        ranked,
+    } = Selection::new(&mut sql, &query.filters, db.get_database_backend());
     let limit = sql.bind(per_page);
     let offset = sql.bind(offset);
     // The page's ids are chosen first, from the narrowest index that orders them, and only those rows
     // are read: skipping to a deep page then walks index entries, not whole rows with their overviews
     // (a deep page of 10,000 movies costs ~5x less on SQLite).
-    sql.text = match ranked {
-        // The matches are materialised once: as a plain subquery in the join, SQLite re-ran the
-        // full-text query for every movie of another filter (two words and a genre on 100,000
-        // movies took 10 s).
-        Some(matches) => format!(
-            "WITH s AS MATERIALIZED ({matches}) \
-             SELECT m.id, m.name, m.date, m.score, m.overview FROM movies m JOIN \
-             (SELECT m.id, s.rank FROM s JOIN movies m ON m.id = s.id{filter} \
-             ORDER BY s.rank, m.id DESC LIMIT {limit} OFFSET {offset}) p ON p.id = m.id \
-             ORDER BY p.rank, m.id DESC"
-        ),
-        None => format!(
-            "SELECT m.id, m.name, m.date, m.score, m.overview FROM movies m WHERE m.id IN \
-             (SELECT m.id FROM movies m{filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}) \
-             ORDER BY {order}",
-            order = filters.order().order_by(),
-        ),
+    sql.text = if ranked {
+        format!(
+            "{with}SELECT m.id, m.name, m.date, m.score, m.overview FROM movies m JOIN \
+             (SELECT m.id, s.rank FROM {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}) p \
+             ON p.id = m.id ORDER BY p.rank, m.id DESC"
+        )
+    } else {
+        format!(
+            "SELECT m.id, m.name, m.date, m.score, m.overview FROM movies m{join} WHERE m.id IN \
+             (SELECT m.id FROM {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}) \
+             ORDER BY {order}"
+        )
     };
     let rows = db.query_all_raw(sql.statement(db)).await?;
     rows.iter().map(|row| list_item(row, 0)).collect()
+}
+
+/// The ids of every movie the filters match, in the listing's order: one query and one text of
+/// comma-separated ids (`string_agg`/`group_concat`), not a row per movie (a million ids arrive in
+/// one value). What the catalog cache's orders keep.
+pub async fn ordered_ids(db: &impl ConnectionTrait, filters: &Filters) -> Result<Vec<i32>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::default();
+    let Selection {
+        with, from, order, ..
+    } = Selection::new(&mut sql, filters, backend);
+    let aggregate = if backend == DbBackend::Postgres {
+        format!("string_agg(CAST(m.id AS TEXT), ',' ORDER BY {order})")
+    } else {
+        format!("group_concat(m.id, ',' ORDER BY {order})")
+    };
+    sql.text = format!("{with}SELECT {aggregate} FROM {from}");
+    let row = db
+        .query_one_raw(sql.statement(db))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("an aggregate returned no row".into()))?;
+    // No match: NULL.
+    let Some(text) = row.try_get_by_index::<Option<String>>(0)? else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(|id| {
+            id.parse()
+                .map_err(|_| DbErr::Type(format!("a movie id in an ordered list: {id:?}")))
+        })
+        .collect()
+}
+
+/// The list items of these movies, in the order of `ids` (ids without a row are left out). One
+/// primary-key read.
+pub async fn movies_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<MovieListItem>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let marks: Vec<String> = ids.iter().map(|id| sql.bind(*id)).collect();
+    sql.text = format!(
+        "SELECT id, name, date, score, overview FROM movies WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let rows = db.query_all_raw(sql.statement(db)).await?;
+    let mut found: std::collections::HashMap<i32, MovieListItem> = rows
+        .iter()
+        .map(|row| list_item(row, 0).map(|item| (item.id, item)))
+        .collect::<Result<_, _>>()?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// A list item from `id, name, date, score, overview` at columns `first..first + 5` of a row (every
@@ -185,6 +283,13 @@ fn where_clause(
             let p = sql.bind(score);
             conditions.push(format!("m.score {op} {p}"));
         }
+    }
+    if let Some(rating) = filters.min_rating {
+        // Through the (mean, count, movie) index of the rated movies.
+        let p = sql.bind(rating.get());
+        conditions.push(format!(
+            "m.id IN (SELECT movie_id FROM movie_stats WHERE rating_avg >= {p})"
+        ));
     }
     if conditions.is_empty() {
         String::new()
@@ -340,6 +445,18 @@ pub async fn movie_detail(
     Ok(Some(detail))
 }
 
+/// A transaction that writes the catalog. Its first statement claims `catalog_version` (the row
+/// the triggers of migration 7 bump on every change), so catalog writers queue on that one row
+/// before they take any other lock: on PostgreSQL two creates sharing a new genre would otherwise
+/// deadlock (each holding its insert's unique-index entry while its trigger waits for the row the
+/// other holds).
+pub async fn begin_catalog_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = begin_write(db).await?;
+    txn.execute_unprepared("UPDATE catalog_version SET version = version + 1 WHERE id = 1")
+        .await?;
+    Ok(txn)
+}
+
 /// Why a create did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
@@ -370,7 +487,7 @@ pub async fn create_movie(
     db: &DatabaseConnection,
     movie: &NewMovie,
 ) -> Result<MovieDetail, CreateError> {
-    let txn = begin_write(db).await?;
+    let txn = begin_catalog_write(db).await?;
     if movie_exists(&txn, movie.name.as_str(), movie.date.get()).await? {
         return Err(CreateError::Conflict);
     }
@@ -566,7 +683,7 @@ pub async fn update_movie(
         "UPDATE movies SET {} WHERE id = {id} RETURNING id, name, overview",
         sets.join(", ")
     );
-    let txn = begin_write(db).await?;
+    let txn = begin_catalog_write(db).await?;
     let row = match txn.query_one_raw(sql.statement(&txn)).await {
         Ok(None) => return Ok(UpdateOutcome::NotFound),
         Ok(Some(row)) => row,
@@ -586,14 +703,16 @@ pub async fn update_movie(
 }
 
 /// Deletes a movie (its link rows go by `ON DELETE CASCADE`); `false` when there was none.
-pub async fn delete_movie(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
-    let result = db
+pub async fn delete_movie(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
+    let txn = begin_catalog_write(db).await?;
+    let result = txn
         .execute_raw(statement(
-            db,
+            &txn,
             "DELETE FROM movies WHERE id = $1",
             [id.into()],
         ))
         .await?;
+    txn.commit().await?;
     Ok(result.rows_affected() > 0)
 }
 

@@ -13,8 +13,8 @@ use crate::{
 };
 
 use super::domain::{
-    Budget, CountryCode, LookupName, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS, Page,
-    PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long, upper_code,
+    Budget, CountryCode, LookupName, MinRating, MovieId, MovieName, MovieStatus, NAME_MAX_CHARS,
+    Page, PerPage, ReleaseDate, Revenue, Score, Sort, Year, string_too_long, upper_code,
 };
 use super::search::SearchQuery;
 
@@ -97,6 +97,7 @@ pub struct Filters {
     pub year_to: Option<Year>,
     pub min_score: Option<f64>,
     pub max_score: Option<f64>,
+    pub min_rating: Option<MinRating>,
     /// As given; `None` orders by relevance with a `search`, else by `-id`.
     pub sort: Option<Sort>,
 }
@@ -114,6 +115,12 @@ impl Filters {
     /// Whether rows come by a search's rank.
     pub fn by_relevance(&self) -> bool {
         self.search.is_some() && self.order() == Sort::Relevance
+    }
+
+    /// Whether the rows depend on the community's ratings (`min_rating`, `sort=rating`), which
+    /// change without a catalog write.
+    pub fn depends_on_ratings(&self) -> bool {
+        self.min_rating.is_some() || self.order().joins_ratings()
     }
 
     /// The active filters as query pairs, in a fixed order, for the pagination links.
@@ -149,6 +156,9 @@ impl Filters {
             if let Some(s) = score {
                 pairs.push((key, s.to_string()));
             }
+        }
+        if let Some(rating) = self.min_rating {
+            pairs.push(("min_rating", rating.get().to_string()));
         }
         // The order is named when it is not what the other parameters imply.
         let implied = if self.search.is_some() {
@@ -368,8 +378,13 @@ pub struct ListParams {
     pub min_score: Option<f64>,
     /// Highest score (inclusive).
     pub max_score: Option<f64>,
-    /// `id`, `-id`, `name`, `-name`, `date`, `-date`, `score`, `-score` or `relevance`. Default:
-    /// `relevance` with a `search` (ties newest first), else `-id`.
+    /// Lowest mean community rating, 1 to 10 (inclusive).
+    #[param(inline)]
+    pub min_rating: Option<MinRating>,
+    /// `id`, `-id`, `name`, `-name`, `date`, `-date`, `score`, `-score`, `rating`, `-rating` or
+    /// `relevance`. Default: `relevance` with a `search` (ties newest first), else `-id`. `rating`
+    /// orders by the mean community rating, then the number of ratings (both ascending, or both
+    /// descending with `-rating`), then newest first; unrated movies come last either way.
     #[param(inline)]
     pub sort: Option<Sort>,
 }
@@ -390,6 +405,7 @@ impl From<ListParams> for ListQuery {
                 year_to: p.year_to,
                 min_score: p.min_score,
                 max_score: p.max_score,
+                min_rating: p.min_rating,
                 sort: p.sort,
             },
         }

@@ -11,10 +11,7 @@ use sea_orm::{
 };
 
 use super::{parse::MovieRow, progress::Progress};
-use crate::{
-    db::begin_write,
-    movies::store::{index_actors, index_movies},
-};
+use crate::movies::store::{begin_catalog_write, index_actors, index_movies};
 
 /// Rows per statement. SQLite allows 32,766 bound values: movies bind 8 values each, links 2, lookups 1.
 const MOVIE_CHUNK: usize = 2_000;
@@ -41,7 +38,7 @@ pub async fn load_rows(
     rows: &[MovieRow],
     progress: &Progress,
 ) -> Result<LoadSummary, DbErr> {
-    let txn = begin_write(db).await?;
+    let txn = begin_catalog_write(db).await?;
     let mut loader = Loader::new(&txn).await?;
     loader.load(rows, progress).await?;
     let summary = loader.finish();

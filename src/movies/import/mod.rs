@@ -167,7 +167,7 @@ pub async fn seed_synthetic_in_chunks(
 ) -> anyhow::Result<ImportReport> {
     let started = Instant::now();
     let mut catalog = SyntheticCatalog::new(n, seed);
-    let txn = crate::db::begin_write(db).await?;
+    let txn = super::store::begin_catalog_write(db).await?;
     let mut loader = Loader::new(&txn).await?;
     progress.start("movies", n as u64);
     loop {

@@ -96,7 +96,8 @@ async fn list_without_filters_is_byte_identical_to_the_original(backend: Backend
 
 async fn list_query_validation_is_422(backend: Backend) {
     let app = spawn_open_app(backend).await;
-    let sorts = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score' or 'relevance'";
+    let sorts = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score', 'rating', \
+                 '-rating' or 'relevance'";
     let a_number = rule(
         "float_parsing",
         "Input should be a valid number, unable to parse string as a number",
@@ -107,7 +108,9 @@ async fn list_query_validation_is_422(backend: Backend) {
         ("per_page", "21", at_most(20)),
         ("per_page", "0", at_least(1)),
         ("page", "abc", an_integer()),
-        ("sort", "rating", one_of("literal_error", sorts)),
+        ("sort", "ratings", one_of("literal_error", sorts)),
+        ("min_rating", "0", at_least(1)),
+        ("min_rating", "10.5", at_most(10)),
         ("year", "twenty", an_integer()),
         ("min_score", "high", a_number.clone()),
         ("max_score", "high", a_number),

@@ -76,6 +76,7 @@ async fn openapi_documents_every_movie_endpoint(backend: Backend) {
             "year_to",
             "min_score",
             "max_score",
+            "min_rating",
             "sort"
         ]
     );
