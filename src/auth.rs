@@ -41,19 +41,23 @@ pub enum AuthError {
     /// Started with the database down: a revoked token cannot be told apart yet.
     #[error("token revocations are not loaded yet")]
     RevocationsNotLoaded,
+    /// The database failed while loading the caller ([`SignedIn`]).
+    #[error("loading the signed-in user: {0}")]
+    Lookup(String),
 }
 
 impl DomainError for AuthError {
     fn status(&self) -> axum::http::StatusCode {
         use axum::http::StatusCode;
         match self {
-            Self::RevocationsNotLoaded => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::RevocationsNotLoaded | Self::Lookup(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
 
     fn into_cause(self) -> Option<anyhow::Error> {
-        matches!(self, Self::RevocationsNotLoaded).then(|| anyhow::Error::new(self))
+        matches!(self, Self::RevocationsNotLoaded | Self::Lookup(_))
+            .then(|| anyhow::Error::new(self))
     }
 }
 
@@ -324,6 +328,55 @@ where
         Ok(Self {
             user_id: claims.user_id,
         })
+    }
+}
+
+/// The caller of an endpoint for signed-in users: a valid, unrevoked access token ([`Authenticated`])
+/// of a user who exists and is active (else 401 `User not found or not active.`). One indexed read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn(pub Account);
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    S: Send + Sync,
+    Arc<Tokens>: FromRef<S>,
+    Arc<Revocations>: FromRef<S>,
+    sea_orm::DatabaseConnection: FromRef<S>,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = Authenticated::from_request_parts(parts, state).await?;
+        let db = sea_orm::DatabaseConnection::from_ref(state);
+        match find_account(&db, caller.user_id).await {
+            Ok(Some(account)) if account.is_active => Ok(Self(account)),
+            Ok(_) => Err(AuthError::UserNotActive),
+            Err(e) => Err(AuthError::Lookup(e.to_string())),
+        }
+    }
+}
+
+/// [`SignedIn`] where a token is optional: `None` without an `Authorization` header; a header that
+/// is there must hold a valid token of an active user (a broken token is a 401, never silently
+/// anonymous).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybeSignedIn(pub Option<Account>);
+
+impl<S> FromRequestParts<S> for MaybeSignedIn
+where
+    S: Send + Sync,
+    Arc<Tokens>: FromRef<S>,
+    Arc<Revocations>: FromRef<S>,
+    sea_orm::DatabaseConnection: FromRef<S>,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(Self(None));
+        }
+        let SignedIn(account) = SignedIn::from_request_parts(parts, state).await?;
+        Ok(Self(Some(account)))
     }
 }
 

@@ -130,6 +130,11 @@ pub struct Config {
     pub account_address_rate_limit: u32,
     /// `ACCOUNT_RATE_WINDOW_SECONDS`, default 900.
     pub account_rate_window: Duration,
+    /// `COMMUNITY_RATE_LIMIT`, default 120: community writes (ratings, reactions, and the reviews,
+    /// replies and reports to come) per user per `COMMUNITY_RATE_WINDOW_SECONDS`. `0`: off.
+    pub community_rate_limit: u32,
+    /// `COMMUNITY_RATE_WINDOW_SECONDS`, default 60.
+    pub community_rate_window: Duration,
 }
 
 /// How long the service waits for clients and for its storage, and how many clients it serves at
@@ -401,6 +406,10 @@ impl Config {
             account_address_rate_limit: env.parse_num("ACCOUNT_ADDRESS_RATE_LIMIT", 300)?,
             account_rate_window: Duration::from_secs(
                 env.parse_num("ACCOUNT_RATE_WINDOW_SECONDS", 900)?,
+            ),
+            community_rate_limit: env.parse_num("COMMUNITY_RATE_LIMIT", 120)?,
+            community_rate_window: Duration::from_secs(
+                env.parse_num("COMMUNITY_RATE_WINDOW_SECONDS", 60)?,
             ),
         })
     }
@@ -898,6 +907,10 @@ mod tests {
             (5, 300)
         );
         assert_eq!(c.account_rate_window, Duration::from_secs(900));
+        assert_eq!(
+            (c.community_rate_limit, c.community_rate_window),
+            (120, Duration::from_secs(60))
+        );
         assert_eq!(c.login_slowdown_max, Duration::from_secs(3));
         let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
         assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));

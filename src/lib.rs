@@ -8,6 +8,7 @@ pub mod auth;
 pub mod background;
 pub mod catalog_cache;
 pub mod cli;
+pub mod community;
 pub mod config;
 pub mod db;
 pub mod discovery;

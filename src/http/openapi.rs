@@ -22,6 +22,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "profiles", description = "User profiles with avatars"),
         (name = "movies", description = "The movie catalog"),
         (name = "discovery", description = "Browse indexes (genres, languages, countries, actors) and an actor's movies"),
+        (name = "community", description = "Ratings, reactions and a movie's community summary"),
         (name = "health", description = "Service health"),
     )
 )]

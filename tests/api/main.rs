@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod community;
 mod connections;
 mod discovery;
 mod e2e_mail;
