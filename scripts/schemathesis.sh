@@ -53,12 +53,12 @@ run_backend() {
   local port
   port="$(free_port)"
   # CATALOG_WRITES=staff and the admin token: catalog writes are tested whichever default the
-  # service has. No login or account-request limits: schemathesis sends thousands of logins and
-  # registrations from one address, and a 429 would hide the answer it checks (the limits have
-  # their own tests, and their 429 is in the document).
+  # service has. No login, account-request or community-write limits: schemathesis sends thousands
+  # of logins, registrations and ratings from one address and user, and a 429 would hide the answer
+  # it checks (the limits have their own tests, and their 429 is in the document).
   export DATA_DIR="$WORK/data" BIND_ADDRESS=127.0.0.1 PORT="$port" \
     APP_BASE_URL="http://127.0.0.1:$port" CATALOG_WRITES=staff LOGIN_RATE_LIMIT=0 \
-    ACCOUNT_EMAIL_RATE_LIMIT=0 ACCOUNT_ADDRESS_RATE_LIMIT=0 \
+    ACCOUNT_EMAIL_RATE_LIMIT=0 ACCOUNT_ADDRESS_RATE_LIMIT=0 COMMUNITY_RATE_LIMIT=0 \
     SECRET_KEY_ACCESS="$(random_secret)" SECRET_KEY_REFRESH="$(random_secret)" \
     RUST_LOG="${RUST_LOG:-warn}" BACKGROUND_JOBS=true
   if [ -n "$database_url" ]; then export DATABASE_URL="$database_url"; else unset DATABASE_URL; fi
