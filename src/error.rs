@@ -128,6 +128,11 @@ impl Error {
     }
 }
 
+/// A wait in whole seconds, rounded up (a `Retry-After`: a client that waits that long is let in).
+pub fn whole_seconds_up(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// Turns a domain failure into the endpoint's HTTP error at the edge (see [`DomainError`]).
 pub trait DomainResultExt<T> {
     /// With `internal` as the 500 text.

@@ -72,7 +72,7 @@ impl DomainError for AccountError {
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::TooManyLogins { retry_after } | Self::TooManyRequests { retry_after } => {
-                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+                Some(crate::error::whole_seconds_up(*retry_after))
             }
             _ => None,
         }

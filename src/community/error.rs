@@ -37,8 +37,7 @@ impl DomainError for CommunityError {
 
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            // Whole seconds, rounded up: a client that waits that long is let through.
-            Self::TooManyWrites(wait) => Some(wait.as_millis().div_ceil(1000).max(1) as u64),
+            Self::TooManyWrites(wait) => Some(crate::error::whole_seconds_up(*wait).max(1)),
             _ => None,
         }
     }

@@ -143,16 +143,31 @@ async fn previous_rating(
     user_id: i32,
     movie_id: i32,
 ) -> Result<Option<Stars>, DbErr> {
-    let row = txn
-        .query_one_raw(statement(
-            txn,
-            "SELECT score FROM movie_ratings WHERE user_id = $1 AND movie_id = $2",
-            [Value::from(user_id), Value::from(movie_id)],
-        ))
-        .await?;
+    previous(
+        txn,
+        "SELECT score FROM movie_ratings",
+        user_id,
+        movie_id,
+        Stars::from_stored,
+    )
+    .await
+}
+
+/// The caller's stored value for the movie from `select` (`SELECT <column> FROM <table>`, keyed by
+/// user and movie), parsed by `parse`.
+async fn previous<T>(
+    txn: &DatabaseTransaction,
+    select: &str,
+    user_id: i32,
+    movie_id: i32,
+    parse: fn(i16) -> Option<T>,
+) -> Result<Option<T>, DbErr> {
+    let sql = format!("{select} WHERE user_id = $1 AND movie_id = $2");
+    let values = [Value::from(user_id), Value::from(movie_id)];
+    let row = txn.query_one_raw(statement(txn, &sql, values)).await?;
     row.map(|row| {
         let n: i16 = row.try_get_by_index(0)?;
-        Stars::from_stored(n).ok_or_else(|| DbErr::Type(format!("a stored score of {n}")))
+        parse(n).ok_or_else(|| DbErr::Type(format!("{select}: a stored value of {n}")))
     })
     .transpose()
 }
@@ -217,18 +232,8 @@ async fn previous_reaction(
     user_id: i32,
     movie_id: i32,
 ) -> Result<Option<Reaction>, DbErr> {
-    let row = txn
-        .query_one_raw(statement(
-            txn,
-            "SELECT value FROM movie_reactions WHERE user_id = $1 AND movie_id = $2",
-            [Value::from(user_id), Value::from(movie_id)],
-        ))
-        .await?;
-    row.map(|row| {
-        let n: i16 = row.try_get_by_index(0)?;
-        Reaction::from_stored(n).ok_or_else(|| DbErr::Type(format!("a stored reaction of {n}")))
-    })
-    .transpose()
+    let select = "SELECT value FROM movie_reactions";
+    previous(txn, select, user_id, movie_id, Reaction::from_stored).await
 }
 
 /// The community summary of a movie, with the caller's own state when `viewer` is given; `None`
