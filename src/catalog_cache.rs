@@ -417,6 +417,8 @@ mod tests {
         assert_eq!(get(&cache, 1, "old").await, Some("old".into()));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(get(&cache, 1, "new").await, Some("old".into()));
+        // Read before the change: the watcher may see it while this test still awaits its SQL.
+        let before = cache.generation.load(Ordering::Acquire);
         // A change the way another process makes one: SQL, straight to the database.
         db.execute_unprepared("INSERT INTO countries (code) VALUES ('US')")
             .await
@@ -428,7 +430,6 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(catalog_version(&db).await.unwrap(), 1);
-        let before = cache.generation.load(Ordering::Acquire);
         wait_for(|| cache.generation.load(Ordering::Acquire) > before).await;
         assert_eq!(get(&cache, 1, "new").await, Some("new".into()));
         stop.cancel();
