@@ -22,6 +22,7 @@ pub mod movies;
 pub mod profiles;
 pub mod random;
 pub mod rate_limit;
+pub mod reviews;
 pub mod revocation;
 pub mod startup;
 pub mod state;

@@ -107,6 +107,24 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Counts one community write of a user (a rating, reaction, review, reply, report or list change:
+/// one budget for all of them, `COMMUNITY_RATE_LIMIT` per `COMMUNITY_RATE_WINDOW_SECONDS`) in the
+/// limiter every instance shares. `Some(wait)` when refused; `quota` `None`: no limit.
+pub async fn community_write(
+    db: &impl ConnectionTrait,
+    quota: Option<Quota>,
+    user_id: i32,
+) -> Result<Option<Duration>, DbErr> {
+    let Some(quota) = quota else {
+        return Ok(None);
+    };
+    let key = Key::new("community.write", user_id.to_string());
+    Ok(match acquire(db, &key, quota, now_ms()).await? {
+        Decision::Allowed { .. } => None,
+        Decision::Limited { retry_after } => Some(retry_after),
+    })
+}
+
 /// `max(tat, now)` for the stored row, in SQL both backends understand.
 const CURRENT_TAT: &str = "(CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END)";
 

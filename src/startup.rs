@@ -38,6 +38,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/theater", crate::movies::router())
         .nest("/api/v1/theater", crate::discovery::router())
         .nest("/api/v1/theater", crate::community::router())
+        .nest("/api/v1/theater", crate::reviews::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     movies::domain::MovieId,
-    rate_limit::{self, Decision, Key, Quota},
+    rate_limit::{self, Quota},
     state::AppState,
 };
 
@@ -60,13 +60,9 @@ impl Community {
     /// Counts one community write of `user_id` (shared by every instance: the database limiter
     /// the login uses); 429 when over the limit.
     async fn spend_write(&self, user_id: i32) -> Result<()> {
-        let Some(quota) = self.writes else {
-            return Ok(());
-        };
-        let key = Key::new("community.write", user_id.to_string());
-        match rate_limit::acquire(&self.db, &key, quota, rate_limit::now_ms()).await? {
-            Decision::Allowed { .. } => Ok(()),
-            Decision::Limited { retry_after } => Err(CommunityError::TooManyWrites(retry_after)),
+        match rate_limit::community_write(&self.db, self.writes, user_id).await? {
+            None => Ok(()),
+            Some(wait) => Err(CommunityError::TooManyWrites(wait)),
         }
     }
 

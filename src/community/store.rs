@@ -249,7 +249,7 @@ pub async fn summary(
         .collect();
     let sql = format!(
         "SELECT COALESCE(st.rating_count, 0), COALESCE(st.rating_sum, 0), {}, \
-         COALESCE(st.likes, 0), COALESCE(st.dislikes, 0), \
+         COALESCE(st.likes, 0), COALESCE(st.dislikes, 0), COALESCE(st.reviews, 0), \
          (SELECT r.score FROM movie_ratings r WHERE r.user_id = $2 AND r.movie_id = m.id), \
          (SELECT x.value FROM movie_reactions x WHERE x.user_id = $2 AND x.movie_id = m.id) \
          FROM movies m LEFT JOIN movie_stats st ON st.movie_id = m.id WHERE m.id = $1",
@@ -268,15 +268,15 @@ pub async fn summary(
     }
     let likes: i32 = row.try_get_by_index(12)?;
     let dislikes: i32 = row.try_get_by_index(13)?;
-    let rating: Option<i16> = row.try_get_by_index(14)?;
-    let reaction: Option<i16> = row.try_get_by_index(15)?;
+    let reviews: i32 = row.try_get_by_index(14)?;
+    let rating: Option<i16> = row.try_get_by_index(15)?;
+    let reaction: Option<i16> = row.try_get_by_index(16)?;
     Ok(Some(CommunitySummary {
         movie_id,
         rating: RatingSummary::new(i64::from(count), sum, histogram),
         likes: i64::from(likes),
         dislikes: i64::from(dislikes),
-        // Reviews come with their own table; until then a movie has none.
-        reviews: 0,
+        reviews: i64::from(reviews),
         me: viewer.map(|_| MyState {
             rating: rating.and_then(Stars::from_stored).map(Stars::get),
             reaction: reaction.and_then(Reaction::from_stored),

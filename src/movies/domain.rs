@@ -77,7 +77,7 @@ pub fn string_too_long(max: usize) -> Invalid {
     .with_ctx(json!({ "max_length": max }))
 }
 
-fn string_too_short(min: usize) -> Invalid {
+pub fn string_too_short(min: usize) -> Invalid {
     let unit = if min == 1 { "character" } else { "characters" };
     Invalid::new(
         "string_too_short",
@@ -403,6 +403,11 @@ impl RowId {
     /// The id as the `id` column type (`INTEGER`), `None` when no row can have it.
     pub fn as_i32(self) -> Option<i32> {
         i32::try_from(self.0).ok()
+    }
+
+    /// The id as given.
+    pub fn get(self) -> i64 {
+        self.0
     }
 }
 

@@ -286,6 +286,24 @@ impl TestApp {
         self.client.request(method, self.url(path))
     }
 
+    /// `method` on `path` with an optional `Authorization` value and JSON body: status and JSON.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.request(method, path);
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        json(request.send().await.expect("request")).await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         response(self.request(reqwest::Method::GET, path)).await
     }

@@ -18,5 +18,6 @@ mod limits;
 mod movies;
 mod pages;
 mod profiles;
+mod reviews;
 mod robustness;
 mod service;

@@ -22,23 +22,6 @@ fn url(movie_id: i64, what: &str) -> String {
 }
 
 impl TestApp {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        auth: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = self.request(method, path);
-        if let Some(auth) = auth {
-            request = request.header("Authorization", auth);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        json(request.send().await.expect("request")).await
-    }
-
     async fn rate(&self, auth: &str, movie_id: i64, score: Value) -> (u16, Value) {
         let body = json!({ "score": score });
         self.call(

@@ -1,0 +1,249 @@
+//! The reviews' rules over their store: who may write (signed in, within the per-user write limit
+//! every community write shares), who may edit (the author) and delete (the author or staff), what a
+//! missing movie, review or parent answers, and the pages with their links.
+
+use axum::extract::FromRef;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use super::{
+    domain::{ReportReason, ReviewSort, ReviewText},
+    error::ReviewsError,
+    store::{self, CreateError, Deleter, Outcome, Thread},
+    wire::{Review, ReviewList, ReviewReaction},
+};
+use crate::{
+    auth::Account,
+    community::domain::Reaction,
+    movies::domain::{Page, PerPage, RowId},
+    rate_limit::{self, Quota},
+    state::AppState,
+};
+
+type Result<T, E = ReviewsError> = std::result::Result<T, E>;
+
+/// The database and the write limit, for the review endpoints.
+#[derive(Clone)]
+pub struct Reviews {
+    db: DatabaseConnection,
+    /// `COMMUNITY_RATE_LIMIT` per `COMMUNITY_RATE_WINDOW_SECONDS`; `None`: off.
+    writes: Option<Quota>,
+}
+
+impl FromRef<AppState> for Reviews {
+    fn from_ref(state: &AppState) -> Self {
+        Self::new(
+            state.db.clone(),
+            Quota::new(
+                state.config.community_rate_limit,
+                state.config.community_rate_window,
+            ),
+        )
+    }
+}
+
+/// An id no row can have (beyond the column's type) names nothing.
+fn row(id: RowId, missing: ReviewsError) -> Result<i32> {
+    id.as_i32().ok_or(missing)
+}
+
+/// Which page to read, and how to link its neighbours.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: Page,
+    pub per_page: PerPage,
+}
+
+/// A page link in the catalog's style: the path after `/api/v1`, `page` and `per_page`, then the
+/// active parameters (`sort` unless it is the default).
+fn link(path: &str, page: i64, per_page: i64, sort: Option<ReviewSort>) -> String {
+    let mut link = format!("{path}?page={page}&per_page={per_page}");
+    if let Some(sort) = sort.filter(|s| *s != ReviewSort::default()) {
+        link.push_str("&sort=");
+        link.push_str(sort.as_str());
+    }
+    link
+}
+
+impl Reviews {
+    pub fn new(db: DatabaseConnection, writes: Option<Quota>) -> Self {
+        Self { db, writes }
+    }
+
+    async fn spend_write(&self, user_id: i32) -> Result<()> {
+        match rate_limit::community_write(&self.db, self.writes, user_id).await? {
+            None => Ok(()),
+            Some(wait) => Err(ReviewsError::TooManyWrites(wait)),
+        }
+    }
+
+    /// `POST /movies/{movie_id}/reviews/`: a review, or a reply to `parent`.
+    pub async fn post(
+        &self,
+        author: i32,
+        movie: RowId,
+        parent: Option<RowId>,
+        text: &ReviewText,
+    ) -> Result<Review> {
+        let movie_id = row(movie, ReviewsError::MovieNotFound)?;
+        let parent_id = match parent {
+            None => None,
+            Some(id) => Some(id.as_i32().ok_or(ReviewsError::BadParent(id.get()))?),
+        };
+        self.spend_write(author).await?;
+        match store::create(&self.db, author, movie_id, parent_id, text).await {
+            Ok(created) => Ok(created.review),
+            Err(CreateError::MovieNotFound) => Err(ReviewsError::MovieNotFound),
+            Err(CreateError::BadParent) => Err(ReviewsError::BadParent(
+                parent.map(RowId::get).unwrap_or_default(),
+            )),
+            Err(CreateError::Db(e)) => Err(e.into()),
+        }
+    }
+
+    /// `GET /reviews/{review_id}/`.
+    pub async fn get(&self, id: RowId) -> Result<Review> {
+        let id = row(id, ReviewsError::ReviewNotFound)?;
+        store::find(&self.db, id)
+            .await?
+            .ok_or(ReviewsError::ReviewNotFound)
+    }
+
+    /// `GET /movies/{movie_id}/reviews/`: top-level reviews (tombstones with replies included).
+    pub async fn of_movie(
+        &self,
+        movie: RowId,
+        sort: ReviewSort,
+        paging: Paging,
+    ) -> Result<ReviewList> {
+        let movie_id = row(movie, ReviewsError::MovieNotFound)?;
+        let path = format!("/theater/movies/{movie_id}/reviews/");
+        let list = self
+            .page(Thread::Movie(movie_id, sort), paging, |page, per_page| {
+                link(&path, page, per_page, Some(sort))
+            })
+            .await?;
+        // An empty page of a movie that does not exist is its 404 (one query only then).
+        if list.total_items == 0 && !store::movie_exists(&self.db, movie_id).await? {
+            return Err(ReviewsError::MovieNotFound);
+        }
+        Ok(list)
+    }
+
+    /// `GET /reviews/{review_id}/replies/`: direct replies, oldest first.
+    pub async fn replies(&self, review: RowId, paging: Paging) -> Result<ReviewList> {
+        let review_id = row(review, ReviewsError::ReviewNotFound)?;
+        let path = format!("/theater/reviews/{review_id}/replies/");
+        let list = self
+            .page(Thread::Replies(review_id), paging, |page, per_page| {
+                link(&path, page, per_page, None)
+            })
+            .await?;
+        if list.total_items == 0 && store::find(&self.db, review_id).await?.is_none() {
+            return Err(ReviewsError::ReviewNotFound);
+        }
+        Ok(list)
+    }
+
+    async fn page(
+        &self,
+        thread: Thread,
+        paging: Paging,
+        link: impl Fn(i64, i64) -> String,
+    ) -> Result<ReviewList> {
+        let (page, per_page) = (paging.page.get(), paging.per_page.get());
+        let total_items = store::count(&self.db, thread).await?;
+        let offset = (page - 1).saturating_mul(per_page);
+        let reviews = if offset < total_items {
+            store::page(&self.db, thread, per_page, offset).await?
+        } else {
+            Vec::new()
+        };
+        let total_pages = (total_items + per_page - 1) / per_page;
+        Ok(ReviewList {
+            reviews,
+            prev_page: (page > 1).then(|| link(page - 1, per_page)),
+            next_page: (page < total_pages).then(|| link(page + 1, per_page)),
+            total_pages,
+            total_items,
+        })
+    }
+
+    /// `PATCH /reviews/{review_id}/`: the author replaces the text.
+    pub async fn edit(&self, caller: i32, id: RowId, text: &ReviewText) -> Result<Review> {
+        let id = row(id, ReviewsError::ReviewNotFound)?;
+        match store::edit(&self.db, id, caller, text).await? {
+            Outcome::Done(review) => Ok(review),
+            Outcome::NotFound => Err(ReviewsError::ReviewNotFound),
+            Outcome::Forbidden => Err(ReviewsError::NotAuthor),
+        }
+    }
+
+    /// `DELETE /reviews/{review_id}/`: by the author or staff; a tombstone when replies exist.
+    pub async fn delete(&self, caller: &Account, id: RowId) -> Result<store::Deleted> {
+        let id = row(id, ReviewsError::ReviewNotFound)?;
+        let by = Deleter {
+            user_id: caller.id,
+            staff: caller.group.is_staff(),
+        };
+        match store::delete(&self.db, id, by).await? {
+            Outcome::Done(deleted) => Ok(deleted),
+            Outcome::NotFound => Err(ReviewsError::ReviewNotFound),
+            Outcome::Forbidden => Err(ReviewsError::CannotDelete),
+        }
+    }
+
+    /// `PUT /reviews/{review_id}/reaction/`.
+    pub async fn react(&self, caller: i32, id: RowId, value: Reaction) -> Result<ReviewReaction> {
+        let review_id = row(id, ReviewsError::ReviewNotFound)?;
+        self.spend_write(caller).await?;
+        match store::react(&self.db, review_id, caller, value).await? {
+            Outcome::Done(_) => Ok(ReviewReaction { review_id, value }),
+            Outcome::NotFound | Outcome::Forbidden => Err(ReviewsError::ReviewNotFound),
+        }
+    }
+
+    /// `DELETE /reviews/{review_id}/reaction/`.
+    pub async fn unreact(&self, caller: i32, id: RowId) -> Result<()> {
+        let review_id = row(id, ReviewsError::ReviewNotFound)?;
+        self.spend_write(caller).await?;
+        match store::unreact(&self.db, review_id, caller).await? {
+            Outcome::Done(true) => Ok(()),
+            Outcome::Done(false) => Err(ReviewsError::NoReaction),
+            Outcome::NotFound | Outcome::Forbidden => Err(ReviewsError::ReviewNotFound),
+        }
+    }
+
+    /// `POST /reviews/{review_id}/report/`: one report per user and review.
+    pub async fn report(&self, caller: i32, id: RowId, reason: &ReportReason) -> Result<()> {
+        let review_id = row(id, ReviewsError::ReviewNotFound)?;
+        self.spend_write(caller).await?;
+        if store::report(&self.db, review_id, caller, reason, Utc::now()).await? {
+            Ok(())
+        } else {
+            Err(ReviewsError::ReviewNotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_a_sort_that_is_not_the_default() {
+        let path = "/theater/movies/3/reviews/";
+        assert_eq!(
+            link(path, 2, 10, Some(ReviewSort::Top)),
+            "/theater/movies/3/reviews/?page=2&per_page=10&sort=top"
+        );
+        assert_eq!(
+            link(path, 1, 5, Some(ReviewSort::Newest)),
+            "/theater/movies/3/reviews/?page=1&per_page=5"
+        );
+        assert_eq!(
+            link(path, 1, 5, None),
+            "/theater/movies/3/reviews/?page=1&per_page=5"
+        );
+    }
+}
