@@ -120,6 +120,9 @@ pub struct Tokens {
     refresh: (EncodingKey, DecodingKey),
     access_lifetime: Duration,
     refresh_lifetime: Duration,
+    /// The key of the signed links that need no login (one-click unsubscribe), derived from the
+    /// access secret so no other setting is needed; rotating that secret voids them too.
+    link_key: [u8; 64],
 }
 
 impl std::fmt::Debug for Tokens {
@@ -151,7 +154,13 @@ impl Tokens {
             refresh: keys(refresh_secret),
             access_lifetime: config.access_lifetime,
             refresh_lifetime: config.refresh_lifetime,
+            link_key: derive_link_key(access_secret),
         }
+    }
+
+    /// The key for signed links (see [`crate::notifications::domain::UnsubscribeToken`]).
+    pub fn link_key(&self) -> &[u8; 64] {
+        &self.link_key
     }
 
     /// Uses the configured secrets; a missing one is generated once and kept in
@@ -461,6 +470,17 @@ pub async fn find_account(
         })
     })
     .transpose()
+}
+
+/// A key of its own for signed links: BLAKE2b-512 of a purpose label and the access secret, so a
+/// link signature can never be confused with, or reveal anything about, a token signature.
+fn derive_link_key(access_secret: &str) -> [u8; 64] {
+    use blake2::{Blake2b512, Digest};
+    let digest = Blake2b512::new()
+        .chain_update(b"theater signed links v1\0")
+        .chain_update(access_secret.as_bytes())
+        .finalize();
+    digest.into()
 }
 
 /// The original's `get_token`: `Bearer` (any case), one space, a non-empty token.

@@ -19,6 +19,7 @@ pub mod http;
 pub mod mail;
 pub mod migration;
 pub mod movies;
+pub mod notifications;
 pub mod profiles;
 pub mod random;
 pub mod rate_limit;

@@ -39,6 +39,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/theater", crate::discovery::router())
         .nest("/api/v1/theater", crate::community::router())
         .nest("/api/v1/theater", crate::reviews::router())
+        .nest("/api/v1/users", crate::notifications::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     }
     let mut app = api
         .merge(crate::accounts::pages::router())
+        .merge(crate::notifications::pages::router())
         .layer(axum::middleware::from_fn(crate::http::metrics::track))
         .route("/metrics", axum::routing::get(crate::http::metrics::render))
         // Served by our own handler: the document is completed for today on each request (see

@@ -39,10 +39,18 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inl
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(ACTIVATE_PATH, get(activate_form).post(activate))
-        .route(RESET_PASSWORD_PATH, get(reset_form).post(reset))
-        .route(LOGIN_PATH, get(login_form).post(login))
+    with_page_headers(
+        Router::new()
+            .route(ACTIVATE_PATH, get(activate_form).post(activate))
+            .route(RESET_PASSWORD_PATH, get(reset_form).post(reset))
+            .route(LOGIN_PATH, get(login_form).post(login)),
+    )
+}
+
+/// The headers of every page an e-mail link opens (see the module comment): also used by the
+/// notifications' unsubscribe page.
+pub(crate) fn with_page_headers(router: Router<AppState>) -> Router<AppState> {
+    router
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
@@ -77,6 +85,10 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "result.html",
             include_str!("../../templates/pages/result.html"),
         ),
+        (
+            "unsubscribe.html",
+            include_str!("../../templates/pages/unsubscribe.html"),
+        ),
     ] {
         // Built-in sources; the unit tests render every one, so a failure here is a build mistake
         // that surfaces as a 500 page, never a panic.
@@ -88,7 +100,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 /// A rendered page with its status.
-fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
+pub(crate) fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
     match PAGES.get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

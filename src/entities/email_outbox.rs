@@ -23,6 +23,10 @@ pub struct Model {
     pub link: Option<String>,
     /// Set when the server refused the message for good (SMTP 5xx); it is never retried.
     pub failed_at: Option<DateTimeUtc>,
+    /// The one-click unsubscribe URL of a notification e-mail (RFC 8058 `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post` are sent when set); `NULL` for account e-mails.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

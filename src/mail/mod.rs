@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 pub use self::{
     outbox::{Backoff, ExecutionOutcome, NewMessage, try_execute_task},
-    templates::{EmailKind, EmailTemplates},
+    templates::{EmailKind, EmailTemplates, NotificationMail},
     transport::Transport,
 };
 use crate::config::Config;
@@ -141,6 +141,7 @@ impl Mail {
             html_body,
             link,
             message_id: self.new_message_id(),
+            list_unsubscribe: None,
         })
     }
 
@@ -155,6 +156,32 @@ impl Mail {
         let message = self.render(recipient, notice)?;
         outbox::insert(db, message, chrono::Utc::now()).await?;
         Ok(())
+    }
+
+    /// Renders a notification e-mail and writes it to the outbox through `db` (the transaction of
+    /// the reply or like that causes it), with its one-click unsubscribe URL for the RFC 8058
+    /// headers.
+    pub async fn enqueue_notification(
+        &self,
+        db: &impl ConnectionTrait,
+        kind: EmailKind,
+        mail: &NotificationMail<'_>,
+    ) -> anyhow::Result<()> {
+        let message = NewMessage {
+            recipient: mail.recipient.to_owned(),
+            subject: kind.subject().to_owned(),
+            html_body: self.templates.render_notification(kind, mail)?,
+            link: mail.link.to_owned(),
+            message_id: self.new_message_id(),
+            list_unsubscribe: Some(mail.unsubscribe.to_owned()),
+        };
+        outbox::insert(db, message, chrono::Utc::now()).await?;
+        Ok(())
+    }
+
+    /// `APP_BASE_URL`, without a trailing slash: what every absolute link in an e-mail starts with.
+    pub fn base_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
     }
 
     /// `<128 random bits in hex@domain>` (RFC 5322 §3.6.4): unique without coordination, unlike the

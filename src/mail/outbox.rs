@@ -80,6 +80,8 @@ pub struct NewMessage {
     pub link: String,
     /// `<random@domain>`, fixed now so every attempt carries it.
     pub message_id: String,
+    /// The one-click unsubscribe URL (notification e-mails only).
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Writes a message to the outbox, due at once.
@@ -100,6 +102,7 @@ pub async fn insert(
         message_id: Set(Some(message.message_id)),
         link: Set(Some(message.link)),
         failed_at: Set(None),
+        list_unsubscribe: Set(message.list_unsubscribe),
         ..Default::default()
     }
     .insert(db)
@@ -199,6 +202,7 @@ pub async fn try_execute_task(
         html: &task.html_body,
         link: task.link.as_deref(),
         message_id: &message_id,
+        list_unsubscribe: task.list_unsubscribe.as_deref(),
     };
     let sent = mail.transport().send(&email).await;
     let now = Utc::now();
@@ -342,6 +346,7 @@ mod tests {
             message_id: None,
             link: None,
             failed_at: None,
+            list_unsubscribe: None,
         };
         let id = legacy_message_id(&row, "theater.example");
         assert_eq!(

@@ -1,4 +1,4 @@
-//! The four e-mail templates and the layout they extend (`layout.html`: the page, the heading, the
+//! The e-mail templates (four account e-mails, two notification e-mails) and the layout they extend (`layout.html`: the page, the heading, the
 //! button): built in (compiled into the binary from `templates/email/`), each replaceable by a file
 //! of the same name in `EMAIL_TEMPLATES_DIR`. Overrides are read and test-rendered
 //! at start-up, so a broken one stops `serve` with a clear message instead of failing a registration.
@@ -15,10 +15,21 @@ pub enum EmailKind {
     ActivationComplete,
     PasswordReset,
     PasswordResetComplete,
+    /// A reply to the recipient's review (`notifications`).
+    ReviewReply,
+    /// A like of the recipient's review.
+    ReviewLike,
 }
 
 impl EmailKind {
     pub const ALL: &[EmailKind] = <Self as strum::VariantArray>::VARIANTS;
+    /// The account e-mails: rendered with the recipient and one link only.
+    pub const ACCOUNT: &[EmailKind] = &[
+        Self::Activation,
+        Self::ActivationComplete,
+        Self::PasswordReset,
+        Self::PasswordResetComplete,
+    ];
 
     /// The template's file name, in `templates/email/` and in `EMAIL_TEMPLATES_DIR`.
     pub fn file_name(self) -> &'static str {
@@ -27,6 +38,8 @@ impl EmailKind {
             Self::ActivationComplete => "activation_complete.html",
             Self::PasswordReset => "password_reset_request.html",
             Self::PasswordResetComplete => "password_reset_complete.html",
+            Self::ReviewReply => "review_reply.html",
+            Self::ReviewLike => "review_like.html",
         }
     }
 
@@ -37,6 +50,8 @@ impl EmailKind {
             Self::ActivationComplete => "Account Activated Successfully",
             Self::PasswordReset => "Password Reset Request",
             Self::PasswordResetComplete => "Your Password Has Been Successfully Reset",
+            Self::ReviewReply => "New reply to your review",
+            Self::ReviewLike => "Your review was liked",
         }
     }
 
@@ -52,6 +67,8 @@ impl EmailKind {
             Self::PasswordResetComplete => {
                 include_str!("../../templates/email/password_reset_complete.html")
             }
+            Self::ReviewReply => include_str!("../../templates/email/review_reply.html"),
+            Self::ReviewLike => include_str!("../../templates/email/review_like.html"),
         }
     }
 }
@@ -96,19 +113,59 @@ impl EmailTemplates {
                 .with_context(|| format!("e-mail template {name}"))?;
         }
         let templates = Self { env };
+        let sample = NotificationMail {
+            recipient: "someone@example.com",
+            link: "http://127.0.0.1/",
+            unsubscribe: "http://127.0.0.1/notifications/unsubscribe?token=t",
+            actor: "Someone",
+            movie: "A movie",
+            text: "A review",
+        };
         for &kind in EmailKind::ALL {
-            templates
-                .render(kind, "someone@example.com", "http://127.0.0.1/")
-                .with_context(|| format!("e-mail template {}", kind.file_name()))?;
+            let rendered = if EmailKind::ACCOUNT.contains(&kind) {
+                templates.render(kind, sample.recipient, sample.link)
+            } else {
+                templates.render_notification(kind, &sample)
+            };
+            rendered.with_context(|| format!("e-mail template {}", kind.file_name()))?;
         }
         Ok(templates)
     }
 
-    /// The HTML body for `recipient` with `link`.
+    /// The HTML body of an account e-mail for `recipient` with `link`.
     pub fn render(&self, kind: EmailKind, recipient: &str, link: &str) -> anyhow::Result<String> {
         let template = self.env.get_template(kind.file_name())?;
         Ok(template.render(context! { email => recipient, link => link })?)
     }
+
+    /// The HTML body of a notification e-mail. Every value is escaped by the template.
+    pub fn render_notification(
+        &self,
+        kind: EmailKind,
+        mail: &NotificationMail<'_>,
+    ) -> anyhow::Result<String> {
+        let template = self.env.get_template(kind.file_name())?;
+        Ok(template.render(context! {
+            email => mail.recipient,
+            link => mail.link,
+            unsubscribe => mail.unsubscribe,
+            actor => mail.actor,
+            movie => mail.movie,
+            text => mail.text,
+        })?)
+    }
+}
+
+/// What a notification e-mail shows: besides the recipient and the link, the one-click
+/// unsubscribe URL (also shown as a link), who did it, to which movie's review, and the text.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationMail<'a> {
+    pub recipient: &'a str,
+    pub link: &'a str,
+    pub unsubscribe: &'a str,
+    pub actor: &'a str,
+    pub movie: &'a str,
+    pub text: &'a str,
 }
 
 /// A minijinja environment that auto-escapes `.html` templates the way Jinja2 (the original's
@@ -153,7 +210,7 @@ mod tests {
     #[test]
     fn builtin_templates_carry_the_two_elements_escaped() {
         let templates = EmailTemplates::load(None).unwrap();
-        for &kind in EmailKind::ALL {
+        for &kind in EmailKind::ACCOUNT {
             let html = templates
                 .render(kind, "a<b>@example.com", "http://x.io/p?a=1&b=2")
                 .unwrap();
@@ -166,6 +223,40 @@ mod tests {
                 "{html}"
             );
         }
+    }
+
+    #[test]
+    fn notification_templates_escape_what_users_wrote_and_link_the_unsubscribe() {
+        let templates = EmailTemplates::load(None).unwrap();
+        let mail = NotificationMail {
+            recipient: "ann@example.com",
+            link: "http://x.io/r/1",
+            unsubscribe: "http://x.io/notifications/unsubscribe?token=1-replies-ab&x=1",
+            actor: "Bob <script>",
+            movie: "Tom & Jerry",
+            text: "<b>bold</b> \"quoted\"",
+        };
+        let html = templates
+            .render_notification(EmailKind::ReviewReply, &mail)
+            .unwrap();
+        assert!(
+            html.contains("<title>New reply to your review</title>"),
+            "{html}"
+        );
+        assert!(html.contains("Bob &lt;script&gt;"), "{html}");
+        assert!(html.contains("Tom &amp; Jerry"), "{html}");
+        assert!(
+            html.contains("&lt;b&gt;bold&lt;/b&gt; &#34;quoted&#34;"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a id="unsubscribe" href="http://x.io/notifications/unsubscribe?token=1-replies-ab&amp;x=1">"#),
+            "{html}"
+        );
+        let like = templates
+            .render_notification(EmailKind::ReviewLike, &mail)
+            .unwrap();
+        assert!(like.contains("liked your review"), "{like}");
     }
 
     #[test]
@@ -198,7 +289,7 @@ mod tests {
         )
         .unwrap();
         let templates = EmailTemplates::load(Some(layout.path())).unwrap();
-        for &kind in EmailKind::ALL {
+        for &kind in EmailKind::ACCOUNT {
             let html = templates.render(kind, "a@b.io", "http://l/").unwrap();
             assert!(
                 html.starts_with(&format!("<title>{}</title>", kind.subject())),

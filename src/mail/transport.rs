@@ -6,7 +6,10 @@ use std::time::Duration;
 use lettre::{
     AsyncTransport, Message,
     address::Envelope,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Mailbox,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
     transport::{
         smtp::{
             authentication::{Credentials, Mechanism},
@@ -18,6 +21,10 @@ use lettre::{
 };
 
 use crate::config::SmtpConfig;
+
+/// RFC 2369's `List-Unsubscribe` and RFC 8058's `List-Unsubscribe-Post`.
+const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 
 /// A slow or silent server must not stall the worker for long: each SMTP command waits at most
 /// this long...
@@ -161,19 +168,29 @@ pub struct OutgoingEmail<'a> {
     pub link: Option<&'a str>,
     /// `<...@...>`, the same on every attempt of the message.
     pub message_id: &'a str,
+    /// A notification e-mail's one-click unsubscribe URL: sent as RFC 8058's two headers.
+    pub list_unsubscribe: Option<&'a str>,
 }
 
 impl OutgoingEmail<'_> {
     /// The RFC 5322 message. A message that cannot be built never will be: that is permanent.
     fn message(&self) -> Result<Message, SendError> {
         let build = || -> anyhow::Result<Message> {
-            Ok(Message::builder()
+            let mut builder = Message::builder()
                 .message_id(Some(self.message_id.to_owned()))
                 .from(self.from.clone())
                 .to(self.to.parse()?)
                 .subject(self.subject)
-                .header(ContentType::TEXT_HTML)
-                .body(self.html.to_owned())?)
+                .header(ContentType::TEXT_HTML);
+            if let Some(url) = self.list_unsubscribe {
+                builder = builder
+                    .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+                    .raw_header(HeaderValue::new(
+                        LIST_UNSUBSCRIBE_POST,
+                        "List-Unsubscribe=One-Click".to_owned(),
+                    ));
+            }
+            Ok(builder.body(self.html.to_owned())?)
         };
         build().map_err(SendError::Permanent)
     }
@@ -277,6 +294,7 @@ mod tests {
             html: "<p>line one</p>\n<p>line two</p>",
             link,
             message_id: "<abc@theater.example>",
+            list_unsubscribe: None,
         }
     }
 
@@ -321,6 +339,29 @@ mod tests {
         assert!(
             raw.lines()
                 .any(|l| l == "Message-ID: <abc@theater.example>"),
+            "{raw}"
+        );
+    }
+
+    #[test]
+    fn notification_mail_carries_the_one_click_unsubscribe_headers() {
+        let from: Mailbox = "theater@localhost".parse().unwrap();
+        let url = "https://theater.example/notifications/unsubscribe?token=1-replies-ab";
+        let plain = String::from_utf8(email(&from, None).message().unwrap().formatted()).unwrap();
+        assert!(!plain.contains("List-Unsubscribe"), "{plain}");
+        let notification = OutgoingEmail {
+            list_unsubscribe: Some(url),
+            ..email(&from, None)
+        };
+        let raw = String::from_utf8(notification.message().unwrap().formatted()).unwrap();
+        assert!(
+            raw.lines()
+                .any(|l| l == format!("List-Unsubscribe: <{url}>")),
+            "{raw}"
+        );
+        assert!(
+            raw.lines()
+                .any(|l| l == "List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
             "{raw}"
         );
     }

@@ -4,7 +4,7 @@
 
 use axum::extract::FromRef;
 use chrono::Utc;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::{
     domain::{ReportReason, ReviewSort, ReviewText},
@@ -15,19 +15,22 @@ use super::{
 use crate::{
     auth::Account,
     community::domain::Reaction,
+    db::begin_write,
     movies::domain::{Page, PerPage, RowId},
+    notifications::{domain::NotificationKind, service::Notifications, store::Event},
     rate_limit::{self, Quota},
     state::AppState,
 };
 
 type Result<T, E = ReviewsError> = std::result::Result<T, E>;
 
-/// The database and the write limit, for the review endpoints.
+/// The database, the write limit and the notifications a reply or like causes.
 #[derive(Clone)]
 pub struct Reviews {
     db: DatabaseConnection,
     /// `COMMUNITY_RATE_LIMIT` per `COMMUNITY_RATE_WINDOW_SECONDS`; `None`: off.
     writes: Option<Quota>,
+    notifications: Notifications,
 }
 
 impl FromRef<AppState> for Reviews {
@@ -38,6 +41,7 @@ impl FromRef<AppState> for Reviews {
                 state.config.community_rate_limit,
                 state.config.community_rate_window,
             ),
+            Notifications::from_ref(state),
         )
     }
 }
@@ -66,8 +70,26 @@ fn link(path: &str, page: i64, per_page: i64, sort: Option<ReviewSort>) -> Strin
 }
 
 impl Reviews {
-    pub fn new(db: DatabaseConnection, writes: Option<Quota>) -> Self {
-        Self { db, writes }
+    pub fn new(
+        db: DatabaseConnection,
+        writes: Option<Quota>,
+        notifications: Notifications,
+    ) -> Self {
+        Self {
+            db,
+            writes,
+            notifications,
+        }
+    }
+
+    /// Commits a write, and wakes the outbox when it queued an e-mail.
+    async fn commit(&self, txn: DatabaseTransaction, mailed: bool) -> Result<()> {
+        if mailed {
+            self.notifications.mail().commit_and_send(txn).await?;
+        } else {
+            txn.commit().await?;
+        }
+        Ok(())
     }
 
     async fn spend_write(&self, user_id: i32) -> Result<()> {
@@ -91,14 +113,31 @@ impl Reviews {
             Some(id) => Some(id.as_i32().ok_or(ReviewsError::BadParent(id.get()))?),
         };
         self.spend_write(author).await?;
-        match store::create(&self.db, author, movie_id, parent_id, text).await {
-            Ok(created) => Ok(created.review),
-            Err(CreateError::MovieNotFound) => Err(ReviewsError::MovieNotFound),
-            Err(CreateError::BadParent) => Err(ReviewsError::BadParent(
-                parent.map(RowId::get).unwrap_or_default(),
-            )),
-            Err(CreateError::Db(e)) => Err(e.into()),
+        let txn = begin_write(&self.db).await?;
+        let created = match store::create(&txn, author, movie_id, parent_id, text).await {
+            Ok(created) => created,
+            Err(CreateError::MovieNotFound) => return Err(ReviewsError::MovieNotFound),
+            Err(CreateError::BadParent) => {
+                return Err(ReviewsError::BadParent(
+                    parent.map(RowId::get).unwrap_or_default(),
+                ));
+            }
+            Err(CreateError::Db(e)) => return Err(e.into()),
+        };
+        // The parent's author hears of the reply in the reply's own transaction.
+        let mut mailed = false;
+        if let Some(recipient) = created.parent_author {
+            let event = Event {
+                recipient,
+                kind: NotificationKind::ReviewReply,
+                movie_id,
+                review_id: created.review.id,
+                actor: author,
+            };
+            mailed = self.notifications.record(&txn, event).await?;
         }
+        self.commit(txn, mailed).await?;
+        Ok(created.review)
     }
 
     /// `GET /reviews/{review_id}/`.
@@ -197,10 +236,27 @@ impl Reviews {
     pub async fn react(&self, caller: i32, id: RowId, value: Reaction) -> Result<ReviewReaction> {
         let review_id = row(id, ReviewsError::ReviewNotFound)?;
         self.spend_write(caller).await?;
-        match store::react(&self.db, review_id, caller, value).await? {
-            Outcome::Done(_) => Ok(ReviewReaction { review_id, value }),
-            Outcome::NotFound | Outcome::Forbidden => Err(ReviewsError::ReviewNotFound),
+        let txn = begin_write(&self.db).await?;
+        let reacted = match store::react(&txn, review_id, caller, value).await? {
+            Outcome::Done(reacted) => reacted,
+            Outcome::NotFound | Outcome::Forbidden => return Err(ReviewsError::ReviewNotFound),
+        };
+        // A new like (not a repeated one) is news for the author, in the like's transaction.
+        let mut mailed = false;
+        if let (Reaction::Like, Some(recipient)) = (value, reacted.author)
+            && reacted.before != Some(Reaction::Like)
+        {
+            let event = Event {
+                recipient,
+                kind: NotificationKind::ReviewLike,
+                movie_id: reacted.movie_id,
+                review_id,
+                actor: caller,
+            };
+            mailed = self.notifications.record(&txn, event).await?;
         }
+        self.commit(txn, mailed).await?;
+        Ok(ReviewReaction { review_id, value })
     }
 
     /// `DELETE /reviews/{review_id}/reaction/`.

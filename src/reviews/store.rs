@@ -158,16 +158,16 @@ pub struct Created {
     pub parent_author: Option<i32>,
 }
 
-/// Writes a review (a reply when `parent` is given) and counts it, in one transaction.
+/// Writes a review (a reply when `parent` is given) and counts it, through `txn` (a write
+/// transaction, which the caller commits after what else the review causes).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     user_id: i32,
     movie_id: i32,
     parent: Option<i32>,
     text: &ReviewText,
 ) -> Result<Created, CreateError> {
-    let txn = begin_write(db).await?;
-    if !movie_exists(&txn, movie_id).await? {
+    if !movie_exists(txn, movie_id).await? {
         return Err(CreateError::MovieNotFound);
     }
     let mut parent_author = None;
@@ -176,7 +176,7 @@ pub async fn create(
         let sql = "UPDATE reviews SET replies = replies + 1 \
                    WHERE id = $1 AND movie_id = $2 AND NOT deleted RETURNING user_id";
         let values = [Value::from(parent), Value::from(movie_id)];
-        let Some(row) = txn.query_one_raw(statement(&txn, sql, values)).await? else {
+        let Some(row) = txn.query_one_raw(statement(txn, sql, values)).await? else {
             return Err(CreateError::BadParent);
         };
         parent_author = row.try_get_by_index::<Option<i32>>(0)?;
@@ -192,20 +192,18 @@ pub async fn create(
         Value::from(now),
     ];
     let row = txn
-        .query_one_raw(statement(&txn, sql, values))
+        .query_one_raw(statement(txn, sql, values))
         .await?
         .ok_or_else(|| DbErr::RecordNotInserted)?;
     let id: i32 = row.try_get_by_index(0)?;
-    count_review(&txn, movie_id, 1).await?;
-    let review = find(&txn, id)
+    count_review(txn, movie_id, 1).await?;
+    let review = find(txn, id)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("review {id} just written")))?;
-    let created = Created {
+    Ok(Created {
         review,
         parent_author,
-    };
-    txn.commit().await?;
-    Ok(created)
+    })
 }
 
 /// `FOR UPDATE` on PostgreSQL (SQLite's write transaction already runs alone).
@@ -386,18 +384,18 @@ pub struct Reacted {
     pub before: Option<Reaction>,
 }
 
-/// Sets the caller's reaction to a live review (a second replaces the first) and its counters.
+/// Sets the caller's reaction to a live review (a second replaces the first) and its counters,
+/// through `txn` (a write transaction the caller commits).
 pub async fn react(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     id: i32,
     user_id: i32,
     reaction: Reaction,
 ) -> Result<Outcome<Reacted>, DbErr> {
-    let txn = begin_write(db).await?;
-    let Some(locked) = lock_live(&txn, id).await? else {
+    let Some(locked) = lock_live(txn, id).await? else {
         return Ok(Outcome::NotFound);
     };
-    let before = previous_reaction(&txn, id, user_id).await?;
+    let before = previous_reaction(txn, id, user_id).await?;
     let reacted = Reacted {
         movie_id: locked.movie_id,
         author: locked.author,
@@ -405,7 +403,7 @@ pub async fn react(
     };
     if before != Some(reaction) {
         execute(
-            &txn,
+            txn,
             "INSERT INTO review_reactions (review_id, user_id, value, created_at) \
              VALUES ($1, $2, $3, $4) \
              ON CONFLICT (review_id, user_id) DO UPDATE SET value = excluded.value",
@@ -422,9 +420,8 @@ pub async fn react(
             .map(|old| format!(", {c} = {c} - 1", c = old.counter()))
             .unwrap_or_default();
         let sql = format!("UPDATE reviews SET {new} = {new} + 1{old} WHERE id = $1");
-        execute(&txn, &sql, [Value::from(id)]).await?;
+        execute(txn, &sql, [Value::from(id)]).await?;
     }
-    txn.commit().await?;
     Ok(Outcome::Done(reacted))
 }
 

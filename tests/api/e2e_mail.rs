@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use theater::{
+    auth::Group,
     entities::email_outbox,
     mail::{Backoff, Mail},
 };
@@ -358,4 +359,105 @@ async fn e2e_smtp_auth_is_used_and_starttls_is_never_skipped() {
     // plain text.
     let error = failed_attempt(&smtp, ("EMAIL_USE_TLS", "true"), "tls").await;
     assert!(error.contains("STARTTLS"), "{error}");
+}
+
+/// The headers maildev received on the e-mail to `to` with `subject` (names in lower case).
+async fn captured_headers(maildev: &str, to: &str, subject: &str) -> Value {
+    let list: Vec<Value> = reqwest::get(format!("{maildev}/email"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.iter()
+        .find(|m| {
+            m["subject"] == subject
+                && m["to"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|a| a["address"] == to))
+        })
+        .map(|m| m["headers"].clone())
+        .expect("the captured e-mail")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_a_reply_email_carries_one_click_unsubscribe() {
+    let Some((smtp, maildev)) = shared_maildev() else {
+        return;
+    };
+    let app: TestApp = spawn_app_with(Backend::Sqlite, |env| {
+        smtp_env(env, &smtp);
+        env.insert("CATALOG_WRITES".into(), "open".into());
+    })
+    .await;
+    let author = unique_email("author");
+    let author_id = app.insert_user(&author, Group::User, true).await;
+    let replier = app
+        .insert_user(&unique_email("replier"), Group::User, true)
+        .await;
+    let movie_id = app
+        .created(&crate::movies::movie("Mailed reply", "2020-01-01"))
+        .await;
+    let reviews = format!("/api/v1/theater/movies/{movie_id}/reviews/");
+    let (status, review) = app
+        .call(
+            reqwest::Method::POST,
+            &reviews,
+            Some(&app.bearer(author_id)),
+            Some(json!({"text": "What a film"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{review}");
+    let reply = json!({"text": "Agreed <3", "parent_id": review["id"]});
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &reviews,
+            Some(&app.bearer(replier)),
+            Some(reply),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    let subject = "New reply to your review";
+    let mail = captured(&maildev, &author, subject, WAIT).await;
+    assert!(mail.html.contains("Agreed &lt;3"), "{}", mail.html);
+    let headers = captured_headers(&maildev, &author, subject).await;
+    assert_eq!(
+        headers["list-unsubscribe-post"], "List-Unsubscribe=One-Click",
+        "{headers}"
+    );
+    let header = headers["list-unsubscribe"]
+        .as_str()
+        .expect("List-Unsubscribe");
+    let url = header
+        .strip_prefix('<')
+        .and_then(|h| h.strip_suffix('>'))
+        .expect("an angle-bracketed URL");
+    assert!(url.starts_with(&app.address), "{url}");
+    assert!(
+        mail.html
+            .contains(&format!("id=\"unsubscribe\" href=\"{url}\"")),
+        "{}",
+        mail.html
+    );
+
+    // The one-click POST from the captured URL, as a mail client sends it: no login.
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (_, settings) = app
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/users/me/notification-settings/",
+            Some(&app.bearer(author_id)),
+            None,
+        )
+        .await;
+    assert_eq!(settings["email_review_replies"], false);
 }

@@ -16,6 +16,7 @@ mod health;
 mod importer;
 mod limits;
 mod movies;
+mod notifications;
 mod pages;
 mod profiles;
 mod reviews;
