@@ -38,6 +38,8 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/theater", crate::movies::router())
         .nest("/api/v1/theater", crate::discovery::router())
         .nest("/api/v1/theater", crate::community::router())
+        // `/users/me/lists/…` and `/lists/…`.
+        .nest("/api/v1", crate::lists::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

@@ -1,8 +1,10 @@
 //! The community's rules over their store: who may write (signed in, within the per-user write
 //! limit), what a missing movie or a missing rating answers, and the summary.
 
+use std::time::Duration;
+
 use axum::extract::FromRef;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 
 use super::{
     domain::{Reaction, Stars},
@@ -28,13 +30,7 @@ pub struct Community {
 
 impl FromRef<AppState> for Community {
     fn from_ref(state: &AppState) -> Self {
-        Self::new(
-            state.db.clone(),
-            Quota::new(
-                state.config.community_rate_limit,
-                state.config.community_rate_window,
-            ),
-        )
+        Self::new(state.db.clone(), write_quota(state))
     }
 }
 
@@ -47,6 +43,35 @@ impl From<WriteError> for CommunityError {
     }
 }
 
+/// The quota of community writes (`COMMUNITY_RATE_LIMIT` per `COMMUNITY_RATE_WINDOW_SECONDS`;
+/// `None`: off).
+pub fn write_quota(state: &AppState) -> Option<Quota> {
+    Quota::new(
+        state.config.community_rate_limit,
+        state.config.community_rate_window,
+    )
+}
+
+/// Counts one community write of `user_id` — a rating, a reaction or a list change: one budget per
+/// user, kept by the database limiter the login uses (so shared by every instance). `Some(wait)`
+/// when over the limit (nothing is counted then); `None` when allowed or when `quota` is off.
+pub async fn spend_write(
+    db: &DatabaseConnection,
+    quota: Option<Quota>,
+    user_id: i32,
+) -> Result<Option<Duration>, DbErr> {
+    let Some(quota) = quota else {
+        return Ok(None);
+    };
+    let key = Key::new("community.write", user_id.to_string());
+    Ok(
+        match rate_limit::acquire(db, &key, quota, rate_limit::now_ms()).await? {
+            Decision::Allowed { .. } => None,
+            Decision::Limited { retry_after } => Some(retry_after),
+        },
+    )
+}
+
 /// A movie id that no row can have (beyond the column's type) is simply not found.
 fn movie_row(id: MovieId) -> Result<i32> {
     id.as_i32().ok_or(CommunityError::MovieNotFound)
@@ -57,16 +82,11 @@ impl Community {
         Self { db, writes }
     }
 
-    /// Counts one community write of `user_id` (shared by every instance: the database limiter
-    /// the login uses); 429 when over the limit.
+    /// Counts one community write of `user_id`; 429 when over the limit.
     async fn spend_write(&self, user_id: i32) -> Result<()> {
-        let Some(quota) = self.writes else {
-            return Ok(());
-        };
-        let key = Key::new("community.write", user_id.to_string());
-        match rate_limit::acquire(&self.db, &key, quota, rate_limit::now_ms()).await? {
-            Decision::Allowed { .. } => Ok(()),
-            Decision::Limited { retry_after } => Err(CommunityError::TooManyWrites(retry_after)),
+        match spend_write(&self.db, self.writes, user_id).await? {
+            None => Ok(()),
+            Some(retry_after) => Err(CommunityError::TooManyWrites(retry_after)),
         }
     }
 

@@ -23,6 +23,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "movies", description = "The movie catalog"),
         (name = "discovery", description = "Browse indexes (genres, languages, countries, actors) and an actor's movies"),
         (name = "community", description = "Ratings, reactions and a movie's community summary"),
+        (name = "lists", description = "Users' lists of movies: the built-in favorites and watchlist, and their own; public ones for anyone"),
         (name = "health", description = "Service health"),
     )
 )]

@@ -13,6 +13,7 @@ mod m20261201_000005_limits;
 mod m20261202_000006_movie_search;
 mod m20261203_000007_catalog_version;
 pub mod m20261204_000008_community;
+mod m20261205_000010_lists;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
 async fn create_index<C: IntoIden>(
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_movie_search::Migration),
             Box::new(m20261203_000007_catalog_version::Migration),
             Box::new(m20261204_000008_community::Migration),
+            Box::new(m20261205_000010_lists::Migration),
         ]
     }
 }
