@@ -520,6 +520,64 @@ async fn a_user_has_at_most_a_hundred_lists_of_their_own(backend: Backend) {
     app.new_list(&ann, "One more", false).await;
 }
 
+async fn a_list_holds_at_most_ten_thousand_movies(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn(backend).await;
+    let ann = app.member("ann@example.com").await;
+    let first = app.created(&movie("First", "2020-01-01")).await;
+    let spare = app.created(&movie("Spare", "2020-01-01")).await;
+    app.put_movie(&ann, "watchlist", first).await;
+    // 9,999 more movies, straight into the tables, and into the list.
+    let backend = app.db.get_database_backend();
+    let run = |sql: String| {
+        let db = &app.db;
+        async move {
+            db.execute_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("seeding SQL");
+        }
+    };
+    run(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9999) \
+         INSERT INTO movies (name, date, score, overview, status, budget, revenue, country_id) \
+         SELECT 'Bulk ' || i, m.date, 50, 'o', 'Released', 1, 1, m.country_id \
+         FROM n, movies m WHERE m.id = {first}"
+    ))
+    .await;
+    let watchlist = app.ok(MINE, Some(&ann)).await[1]["id"].as_i64().unwrap();
+    run(format!(
+        "INSERT INTO user_list_movies (list_id, movie_id) \
+         SELECT {watchlist}, id FROM movies WHERE name LIKE 'Bulk %'"
+    ))
+    .await;
+    assert_eq!(app.ok(MINE, Some(&ann)).await[1]["movies"], 10_000);
+
+    let add = mine_movie("watchlist", spare);
+    assert_eq!(
+        app.on_lists(Method::PUT, &add, Some(&ann), None).await,
+        (409, json!({"detail": "A list holds at most 10000 movies."}))
+    );
+    // A movie already in the full list: still idempotent.
+    app.put_movie(&ann, "watchlist", first).await;
+    // Other lists are not affected; a removal makes room.
+    app.put_movie(&ann, "favorites", spare).await;
+    let (status, _) = app
+        .on_lists(
+            Method::DELETE,
+            &mine_movie("watchlist", first),
+            Some(&ann),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    app.put_movie(&ann, "watchlist", spare).await;
+    let page = app.ok(&mine_movies("watchlist"), Some(&ann)).await;
+    assert_eq!(page["total_items"], 10_000);
+    assert_eq!(page["total_pages"], 1_000);
+    // The last added comes first.
+    assert_eq!(crate::movies::movie_ids(&page)[0], spare);
+}
+
 async fn list_writes_count_against_the_community_write_limit(backend: Backend) {
     let app = spawn_app_with(backend, |env| {
         super::open(env);
@@ -569,5 +627,6 @@ db_tests!(
     a_deleted_movie_leaves_every_list,
     concurrent_first_reads_make_exactly_two_built_ins,
     a_user_has_at_most_a_hundred_lists_of_their_own,
+    a_list_holds_at_most_ten_thousand_movies,
     list_writes_count_against_the_community_write_limit,
 );

@@ -330,8 +330,62 @@ async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backe
     assert_eq!(status, 401);
 }
 
+async fn a_change_of_a_list_shows_at_once(backend: Backend) {
+    let app = spawn(backend).await;
+    let ann = app.member("ann@example.com").await;
+    let auth = Some(ann.as_str());
+    let a = app.created(&movie("Early", "2020-01-01")).await;
+    let b = app.created(&movie("Late", "2021-01-01")).await;
+    let open = app.new_list(&ann, "Open", true).await;
+    let paths = [
+        mine_movies("favorites"),
+        format!("{}?sort=name", mine_movies("favorites")),
+        mine_movies(open),
+        public_movies(open),
+    ];
+    // The same requests before and after each change: list changes are no catalog writes, so an
+    // answer from the catalog's caches would be stale.
+    for path in &paths {
+        assert_eq!(movie_ids(&app.ok(path, auth).await), Vec::<i64>::new());
+    }
+    app.put_movie(&ann, "favorites", a).await;
+    app.put_movie(&ann, open, a).await;
+    for path in &paths {
+        assert_eq!(movie_ids(&app.ok(path, auth).await), [a], "{path}");
+    }
+    app.put_movie(&ann, "favorites", b).await;
+    app.put_movie(&ann, open, b).await;
+    assert_eq!(movie_ids(&app.ok(&paths[0], auth).await), [b, a]);
+    assert_eq!(movie_ids(&app.ok(&paths[1], auth).await), [a, b]);
+    assert_eq!(movie_ids(&app.ok(&paths[3], None).await), [b, a]);
+    for list in ["favorites".to_owned(), open.to_string()] {
+        let (status, _) = app
+            .on_lists(Method::DELETE, &super::mine_movie(&list, b), auth, None)
+            .await;
+        assert_eq!(status, 204);
+    }
+    for path in &paths {
+        assert_eq!(movie_ids(&app.ok(path, auth).await), [a], "{path}");
+    }
+    // A catalog write shows too (the same SQL reads the movie's row).
+    let (status, _) = app
+        .on_lists(
+            Method::PATCH,
+            &movie_url(a),
+            None,
+            Some(json!({"name": "Renamed"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.ok(&paths[2], auth).await["movies"][0]["name"],
+        "Renamed"
+    );
+}
+
 db_tests!(
     a_lists_movies_take_every_catalog_parameter,
+    a_change_of_a_list_shows_at_once,
     a_lists_pages_link_to_the_list,
     public_lists_are_for_anyone_private_ones_for_their_owner,
 );
