@@ -564,7 +564,7 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
 }
 
 /// The schemas of request bodies (their strings get [`NO_NUL`]).
-const REQUEST_SCHEMAS: [&str; 11] = [
+const REQUEST_SCHEMAS: [&str; 13] = [
     "Credentials",
     "PasswordGrant",
     "ActivationRequest",
@@ -576,9 +576,11 @@ const REQUEST_SCHEMAS: [&str; 11] = [
     "MovieUpdate",
     "ProfileCreateForm",
     "ProfileUpdateForm",
+    "NewList",
+    "ListUpdate",
 ];
 
-/// Profile `info`: something that is not white space, and no NUL.
+/// Profile `info`, list names: something that is not white space, and no NUL.
 pub const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
 
 /// Adds [`NO_NUL`] to a string schema (and to the items of an array of strings) that has no

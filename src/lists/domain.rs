@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::{
-    http::openapi::string,
+    http::openapi::{NOT_BLANK, string},
     movies::domain::{RowId, Sort, string_too_long, string_too_short},
     validation::{FromInput, Invalid, at_most_chars, text},
 };
@@ -46,13 +46,10 @@ impl FromInput for ListName {
     }
 }
 
-/// Not blank (something besides white space), and no NUL.
-const NAME_PATTERN: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
-
 crate::value_schema!(ListName => string()
     .min_length(Some(1))
     .max_length(Some(NAME_MAX_CHARS))
-    .pattern(Some(NAME_PATTERN))
+    .pattern(Some(NOT_BLANK))
     .description(Some(
         "Trimmed; 1 to 100 characters. Unique among the user's lists ignoring case, the built-ins' \
          `Favorites` and `Watchlist` included."

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 
 use super::{
-    domain::ListRef,
+    domain::{ListKind, ListRef},
     error::ListsError,
     store::{self, AddError, CreateError, UpdateOutcome},
     wire::{ListUpdate, NewList, UserList},
@@ -64,7 +64,7 @@ impl Lists {
     pub async fn mine(&self, user_id: i32) -> Result<Vec<UserList>> {
         let lists = store::lists_of(&self.db, user_id).await?;
         let built_ins = lists.iter().filter(|l| l.kind.is_built_in()).count();
-        if built_ins == super::domain::ListKind::BUILT_IN.len() {
+        if built_ins == ListKind::BUILT_IN.len() {
             return Ok(lists);
         }
         store::insert_built_ins(&self.db, user_id).await?;

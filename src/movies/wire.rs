@@ -608,6 +608,26 @@ mod tests {
     }
 
     #[test]
+    fn a_lists_default_order_is_most_recently_added() {
+        let mut q = query(&[]).unwrap();
+        assert_eq!(q.filters.scope, Scope::Catalog);
+        q.filters.scope = Scope::List(7);
+        assert_eq!(q.filters.order(), Sort::AddedDesc);
+        // The default is not named in the links; the catalog's is, in a list.
+        assert!(q.filters.query_pairs().is_empty());
+        q.filters.sort = Some(Sort::IdDesc);
+        assert_eq!(q.filters.query_pairs(), [("sort", "-id".to_owned())]);
+        // A search still orders by relevance by default.
+        let mut searched = query(&[("search", "storm")]).unwrap();
+        searched.filters.scope = Scope::List(7);
+        assert_eq!(searched.filters.order(), Sort::Relevance);
+        // Only a list has the time a movie was added: the catalog never orders by it.
+        let mut catalog = query(&[]).unwrap();
+        catalog.filters.sort = Some(Sort::Added);
+        assert_eq!(catalog.filters.order(), Sort::IdDesc);
+    }
+
+    #[test]
     fn list_filters_parse_and_render_in_links() {
         let q = query(&[]).unwrap();
         assert_eq!((q.page.get(), q.per_page.get()), (1, 10));
