@@ -31,8 +31,8 @@ fn pair(name: &str, kind: &str) -> (String, String) {
 
 async fn a_new_user_has_the_two_built_ins_first(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
-    let lists = app.ok(MINE, Some(&ann)).await;
+    let ann = app.list_member("ann@example.com").await;
+    let lists = app.list_read(MINE, Some(&ann)).await;
     assert_eq!(
         names_and_kinds(&lists),
         [
@@ -57,7 +57,7 @@ async fn a_new_user_has_the_two_built_ins_first(backend: Backend) {
     // Their own come after, in the order made (not by name); the path works without its `/`.
     app.new_list(&ann, "Zeta", false).await;
     app.new_list(&ann, "Alpha", false).await;
-    let lists = app.ok(MINE.trim_end_matches('/'), Some(&ann)).await;
+    let lists = app.list_read(MINE.trim_end_matches('/'), Some(&ann)).await;
     assert_eq!(
         names_and_kinds(&lists),
         [
@@ -68,8 +68,15 @@ async fn a_new_user_has_the_two_built_ins_first(backend: Backend) {
         ]
     );
     // Nobody else sees them; without a token: 401.
-    let bob = app.member("bob@example.com").await;
-    assert_eq!(app.ok(MINE, Some(&bob)).await.as_array().unwrap().len(), 2);
+    let bob = app.list_member("bob@example.com").await;
+    assert_eq!(
+        app.list_read(MINE, Some(&bob))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let (status, body) = app.on_lists(Method::GET, MINE, None, None).await;
     assert_eq!(
         (status, body),
@@ -79,7 +86,7 @@ async fn a_new_user_has_the_two_built_ins_first(backend: Backend) {
 
 async fn lists_are_created_renamed_published_and_deleted(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let auth = Some(ann.as_str());
 
     let (status, created) = app
@@ -213,7 +220,7 @@ async fn lists_are_created_renamed_published_and_deleted(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    let lists = app.ok(MINE, auth).await;
+    let lists = app.list_read(MINE, auth).await;
     assert_eq!(lists[0]["public"], false);
     assert_eq!(lists[2]["public"], true);
 
@@ -251,7 +258,7 @@ async fn lists_are_created_renamed_published_and_deleted(backend: Backend) {
         .await,
         not_found
     );
-    let names: Vec<_> = names_and_kinds(&app.ok(MINE, auth).await)
+    let names: Vec<_> = names_and_kinds(&app.list_read(MINE, auth).await)
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -268,7 +275,7 @@ async fn lists_are_created_renamed_published_and_deleted(backend: Backend) {
 
 async fn movies_are_added_once_and_removed(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let auth = Some(ann.as_str());
     let a = app.created(&movie("Added", "2020-01-01")).await;
     let b = app.created(&movie("Also added", "2021-01-01")).await;
@@ -279,7 +286,7 @@ async fn movies_are_added_once_and_removed(backend: Backend) {
     app.put_movie(&ann, "favorites", b).await;
     let watch = app.new_list(&ann, "Later", false).await;
     app.put_movie(&ann, watch, a).await;
-    let lists = app.ok(MINE, auth).await;
+    let lists = app.list_read(MINE, auth).await;
     let counts: Vec<&Value> = lists
         .as_array()
         .unwrap()
@@ -322,11 +329,12 @@ async fn movies_are_added_once_and_removed(backend: Backend) {
             .await,
         not_in_list
     );
-    let ids: Vec<i64> = crate::movies::movie_ids(&app.ok(&mine_movies("favorites"), auth).await);
+    let ids: Vec<i64> =
+        crate::movies::movie_ids(&app.list_read(&mine_movies("favorites"), auth).await);
     assert_eq!(ids, [b]);
 
     // Another user's lists are not found for every write, public or not.
-    let bob = app.member("bob@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     let bobs = Some(bob.as_str());
     let anns_public = app.new_list(&ann, "Shared", true).await;
     let favorites_id = lists[0]["id"].as_i64().unwrap();
@@ -348,19 +356,19 @@ async fn movies_are_added_once_and_removed(backend: Backend) {
     // Bob's `favorites` is his own.
     app.put_movie(&bob, "favorites", a).await;
     assert_eq!(
-        crate::movies::movie_ids(&app.ok(&mine_movies("favorites"), auth).await),
+        crate::movies::movie_ids(&app.list_read(&mine_movies("favorites"), auth).await),
         [b]
     );
     // Ann's lists are as they were.
-    let after = app.ok(MINE, auth).await;
+    let after = app.list_read(MINE, auth).await;
     assert_eq!(after[2]["movies"], 1);
     assert_eq!(after.as_array().unwrap().len(), 4);
 }
 
 async fn the_community_summary_shows_favorite_and_watchlist(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
-    let bob = app.member("bob@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     let id = app.created(&movie("Loved", "2020-01-01")).await;
     let community = format!("{}community/", movie_url(id));
     let me = |summary: Value| {
@@ -370,32 +378,32 @@ async fn the_community_summary_shows_favorite_and_watchlist(backend: Backend) {
         )
     };
     assert_eq!(
-        me(app.ok(&community, Some(&ann)).await),
+        me(app.list_read(&community, Some(&ann)).await),
         (json!(false), json!(false))
     );
     // A list of one's own is neither.
     let custom = app.new_list(&ann, "Mine", false).await;
     app.put_movie(&ann, custom, id).await;
     assert_eq!(
-        me(app.ok(&community, Some(&ann)).await),
+        me(app.list_read(&community, Some(&ann)).await),
         (json!(false), json!(false))
     );
     app.put_movie(&ann, "favorites", id).await;
     assert_eq!(
-        me(app.ok(&community, Some(&ann)).await),
+        me(app.list_read(&community, Some(&ann)).await),
         (json!(true), json!(false))
     );
     app.put_movie(&ann, "watchlist", id).await;
     assert_eq!(
-        me(app.ok(&community, Some(&ann)).await),
+        me(app.list_read(&community, Some(&ann)).await),
         (json!(true), json!(true))
     );
     // Only the caller's own lists count.
     assert_eq!(
-        me(app.ok(&community, Some(&bob)).await),
+        me(app.list_read(&community, Some(&bob)).await),
         (json!(false), json!(false))
     );
-    assert_eq!(app.ok(&community, None).await["me"], Value::Null);
+    assert_eq!(app.list_read(&community, None).await["me"], Value::Null);
     let (status, _) = app
         .on_lists(
             Method::DELETE,
@@ -406,14 +414,14 @@ async fn the_community_summary_shows_favorite_and_watchlist(backend: Backend) {
         .await;
     assert_eq!(status, 204);
     assert_eq!(
-        me(app.ok(&community, Some(&ann)).await),
+        me(app.list_read(&community, Some(&ann)).await),
         (json!(false), json!(true))
     );
 }
 
 async fn a_deleted_movie_leaves_every_list(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let gone = app.created(&movie("Gone", "2020-01-01")).await;
     let kept = app.created(&movie("Kept", "2020-01-01")).await;
     let custom = app.new_list(&ann, "Mine", true).await;
@@ -422,11 +430,11 @@ async fn a_deleted_movie_leaves_every_list(backend: Backend) {
         app.put_movie(&ann, &list, kept).await;
     }
     assert_eq!(app.delete(&movie_url(gone)).await.status(), 204);
-    let lists = app.ok(MINE, Some(&ann)).await;
+    let lists = app.list_read(MINE, Some(&ann)).await;
     assert_eq!(lists[0]["movies"], 1);
     assert_eq!(lists[2]["movies"], 1);
     for path in [mine_movies("favorites"), super::public_movies(custom)] {
-        let page = app.ok(&path, Some(&ann)).await;
+        let page = app.list_read(&path, Some(&ann)).await;
         assert_eq!(crate::movies::movie_ids(&page), [kept], "{path}");
         assert_eq!(page["total_items"], 1);
     }
@@ -434,7 +442,7 @@ async fn a_deleted_movie_leaves_every_list(backend: Backend) {
 
 async fn concurrent_first_reads_make_exactly_two_built_ins(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let reads = (0..20).map(|_| app.on_lists(Method::GET, MINE, Some(&ann), None));
     for (status, lists) in futures::future::join_all(reads).await {
         assert_eq!(status, 200, "{lists}");
@@ -447,7 +455,7 @@ async fn concurrent_first_reads_make_exactly_two_built_ins(backend: Backend) {
         );
     }
     // The same through the other first uses: concurrent adds to a built-in of a new user.
-    let bob = app.member("bob@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     let id = app.created(&movie("Raced", "2020-01-01")).await;
     let adds = (0..10).map(|i| {
         let list = if i % 2 == 0 { "favorites" } else { "watchlist" };
@@ -460,7 +468,7 @@ async fn concurrent_first_reads_make_exactly_two_built_ins(backend: Backend) {
     for (status, body) in futures::future::join_all(adds).await {
         assert_eq!(status, 204, "{body}");
     }
-    let lists = app.ok(MINE, Some(&bob)).await;
+    let lists = app.list_read(MINE, Some(&bob)).await;
     assert_eq!(lists.as_array().unwrap().len(), 2);
     assert_eq!(
         (&lists[0]["movies"], &lists[1]["movies"]),
@@ -486,7 +494,7 @@ async fn count_lists(app: &crate::helpers::TestApp) -> i64 {
 
 async fn a_user_has_at_most_a_hundred_lists_of_their_own(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     for n in 0..100 {
         app.new_list(&ann, &format!("List {n}"), false).await;
     }
@@ -506,13 +514,19 @@ async fn a_user_has_at_most_a_hundred_lists_of_their_own(backend: Backend) {
         )
     );
     assert_eq!(
-        app.ok(MINE, Some(&ann)).await.as_array().unwrap().len(),
+        app.list_read(MINE, Some(&ann))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
         102
     );
     // Another user is not affected; a deletion makes room.
-    let bob = app.member("bob@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     app.new_list(&bob, "One more", false).await;
-    let last = app.ok(MINE, Some(&ann)).await[101]["id"].as_i64().unwrap();
+    let last = app.list_read(MINE, Some(&ann)).await[101]["id"]
+        .as_i64()
+        .unwrap();
     let (status, _) = app
         .on_lists(Method::DELETE, &mine(last), Some(&ann), None)
         .await;
@@ -523,7 +537,7 @@ async fn a_user_has_at_most_a_hundred_lists_of_their_own(backend: Backend) {
 async fn a_list_holds_at_most_ten_thousand_movies(backend: Backend) {
     use sea_orm::{ConnectionTrait, Statement};
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let first = app.created(&movie("First", "2020-01-01")).await;
     let spare = app.created(&movie("Spare", "2020-01-01")).await;
     app.put_movie(&ann, "watchlist", first).await;
@@ -544,13 +558,15 @@ async fn a_list_holds_at_most_ten_thousand_movies(backend: Backend) {
          FROM n, movies m WHERE m.id = {first}"
     ))
     .await;
-    let watchlist = app.ok(MINE, Some(&ann)).await[1]["id"].as_i64().unwrap();
+    let watchlist = app.list_read(MINE, Some(&ann)).await[1]["id"]
+        .as_i64()
+        .unwrap();
     run(format!(
         "INSERT INTO user_list_movies (list_id, movie_id) \
          SELECT {watchlist}, id FROM movies WHERE name LIKE 'Bulk %'"
     ))
     .await;
-    assert_eq!(app.ok(MINE, Some(&ann)).await[1]["movies"], 10_000);
+    assert_eq!(app.list_read(MINE, Some(&ann)).await[1]["movies"], 10_000);
 
     let add = mine_movie("watchlist", spare);
     assert_eq!(
@@ -571,7 +587,7 @@ async fn a_list_holds_at_most_ten_thousand_movies(backend: Backend) {
         .await;
     assert_eq!(status, 204);
     app.put_movie(&ann, "watchlist", spare).await;
-    let page = app.ok(&mine_movies("watchlist"), Some(&ann)).await;
+    let page = app.list_read(&mine_movies("watchlist"), Some(&ann)).await;
     assert_eq!(page["total_items"], 10_000);
     assert_eq!(page["total_pages"], 1_000);
     // The last added comes first.
@@ -585,8 +601,8 @@ async fn list_writes_count_against_the_community_write_limit(backend: Backend) {
     })
     .await;
     let id = app.created(&movie("Busy", "2020-01-01")).await;
-    let ann = app.member("ann@example.com").await;
-    let bob = app.member("bob@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     // One budget: a rating and two list writes, then the fourth write is refused.
     let rating = format!("{}rating/", movie_url(id));
     let (status, _) = app
@@ -613,9 +629,9 @@ async fn list_writes_count_against_the_community_write_limit(backend: Backend) {
         json!({"detail": "Too many requests. Try again later."})
     );
     // The refused write did nothing; reads are not limited; another user has their own budget.
-    let lists = app.ok(MINE, Some(&ann)).await;
+    let lists = app.list_read(MINE, Some(&ann)).await;
     assert_eq!(lists[1]["movies"], 0);
-    app.ok(&mine_movies("favorites"), Some(&ann)).await;
+    app.list_read(&mine_movies("favorites"), Some(&ann)).await;
     app.put_movie(&bob, "watchlist", id).await;
 }
 

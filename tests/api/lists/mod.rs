@@ -70,14 +70,14 @@ impl TestApp {
     }
 
     /// A GET that must answer 200.
-    pub(crate) async fn ok(&self, path: &str, auth: Option<&str>) -> Value {
+    pub(crate) async fn list_read(&self, path: &str, auth: Option<&str>) -> Value {
         let (status, body) = self.on_lists(reqwest::Method::GET, path, auth, None).await;
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
 
     /// A new active user's `Authorization` value.
-    pub(crate) async fn member(&self, email: &str) -> String {
+    pub(crate) async fn list_member(&self, email: &str) -> String {
         let id = self.insert_user(email, Group::User, true).await;
         self.bearer(id)
     }

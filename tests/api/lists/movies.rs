@@ -21,7 +21,7 @@ async fn film(app: &TestApp, name: &str, date: &str, genres: &[&str], words: &st
 
 async fn a_lists_movies_take_every_catalog_parameter(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let auth = Some(ann.as_str());
     let storm = film(
         &app,
@@ -49,7 +49,7 @@ async fn a_lists_movies_take_every_catalog_parameter(backend: Backend) {
     let ids = |query: &str| {
         let path = format!("{}?{query}", mine_movies("favorites"));
         let app = &app;
-        async move { movie_ids(&app.ok(&path, auth).await) }
+        async move { movie_ids(&app.list_read(&path, auth).await) }
     };
 
     // The default: most recently added first; `added` the other way round.
@@ -78,7 +78,7 @@ async fn a_lists_movies_take_every_catalog_parameter(backend: Backend) {
     );
 
     // `sort=rating` and `min_rating` read the community's ratings.
-    let bob = app.member("bob@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     for (id, score) in [(harbor, 9), (storm, 4)] {
         let (status, _) = app
             .on_lists(
@@ -131,14 +131,14 @@ async fn a_lists_movies_take_every_catalog_parameter(backend: Backend) {
     assert_eq!(body["detail"][0]["loc"], json!(["query", "sort"]));
     assert!(!body["detail"][0]["msg"].as_str().unwrap().contains("added"));
     // And its listing is what it was: every movie, newest first.
-    let catalog = app.ok(MOVIES, None).await;
+    let catalog = app.list_read(MOVIES, None).await;
     assert_eq!(movie_ids(&catalog), [outside, warning, harbor, storm]);
     assert_eq!(catalog["prev_page"], Value::Null);
 }
 
 async fn a_lists_pages_link_to_the_list(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let auth = Some(ann.as_str());
     let mut added = Vec::new();
     for n in 0..5 {
@@ -154,7 +154,7 @@ async fn a_lists_pages_link_to_the_list(backend: Backend) {
         added.push(id);
     }
     let first = app
-        .ok(
+        .list_read(
             &format!("{}?per_page=2&genre=comedy", mine_movies("watchlist")),
             auth,
         )
@@ -173,7 +173,7 @@ async fn a_lists_pages_link_to_the_list(backend: Backend) {
         "/users/me/lists/watchlist/movies/?page=2&per_page=2&genre=comedy"
     );
     let last = app
-        .ok(
+        .list_read(
             &format!("{}?page=3&per_page=2&sort=added", mine_movies("watchlist")),
             auth,
         )
@@ -185,10 +185,10 @@ async fn a_lists_pages_link_to_the_list(backend: Backend) {
     );
     assert_eq!(last["next_page"], Value::Null);
     // By id, the links keep the id.
-    let lists = app.ok(MINE, auth).await;
+    let lists = app.list_read(MINE, auth).await;
     let watchlist = lists[1]["id"].as_i64().unwrap();
     let by_id = app
-        .ok(&format!("{}?per_page=4", mine_movies(watchlist)), auth)
+        .list_read(&format!("{}?per_page=4", mine_movies(watchlist)), auth)
         .await;
     assert_eq!(
         by_id["next_page"],
@@ -196,17 +196,17 @@ async fn a_lists_pages_link_to_the_list(backend: Backend) {
     );
     // Past the end, an empty list or no match: 200 with no movies (not the catalog's 404).
     let past = app
-        .ok(&format!("{}?page=9", mine_movies("watchlist")), auth)
+        .list_read(&format!("{}?page=9", mine_movies("watchlist")), auth)
         .await;
     assert_eq!(past["movies"], json!([]));
     assert_eq!(past["total_items"], 5);
-    let empty = app.ok(&mine_movies("favorites"), auth).await;
+    let empty = app.list_read(&mine_movies("favorites"), auth).await;
     assert_eq!(
         empty,
         json!({"movies": [], "prev_page": null, "next_page": null, "total_pages": 0, "total_items": 0})
     );
     let none = app
-        .ok(
+        .list_read(
             &format!("{}?search=nothingmatches", mine_movies("watchlist")),
             auth,
         )
@@ -225,8 +225,8 @@ async fn a_lists_pages_link_to_the_list(backend: Backend) {
 
 async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
-    let bob = app.member("bob@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
+    let bob = app.list_member("bob@example.com").await;
     let id = app.created(&movie("Shown", "2020-01-01")).await;
     let open = app.new_list(&ann, "Open", true).await;
     let secret = app.new_list(&ann, "Secret", false).await;
@@ -235,19 +235,19 @@ async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backe
 
     // Public: anyone, with or without a token.
     for auth in [None, Some(bob.as_str()), Some(ann.as_str())] {
-        let list = app.ok(&public(open), auth).await;
+        let list = app.list_read(&public(open), auth).await;
         assert_eq!(
             (&list["id"], &list["name"], &list["public"], &list["movies"]),
             (&json!(open), &json!("Open"), &json!(true), &json!(1))
         );
-        let page = app.ok(&public_movies(open), auth).await;
+        let page = app.list_read(&public_movies(open), auth).await;
         assert_eq!(movie_ids(&page), [id]);
     }
     // The links' path is the public one.
     let second = film(&app, "Second", "2021-01-01", &["Drama"], "More").await;
     app.put_movie(&ann, open, second).await;
     let page = app
-        .ok(
+        .list_read(
             &format!("{}?per_page=1&sort=name", public_movies(open)),
             None,
         )
@@ -269,18 +269,20 @@ async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backe
             );
         }
     }
-    let own = app.ok(&public(secret), Some(&ann)).await;
+    let own = app.list_read(&public(secret), Some(&ann)).await;
     assert_eq!(
         (&own["name"], &own["public"]),
         (&json!("Secret"), &json!(false))
     );
     assert_eq!(
-        movie_ids(&app.ok(&public_movies(secret), Some(&ann)).await),
+        movie_ids(&app.list_read(&public_movies(secret), Some(&ann)).await),
         [id]
     );
 
     // Built-ins are private until made public.
-    let favorites = app.ok(MINE, Some(&ann)).await[0]["id"].as_i64().unwrap();
+    let favorites = app.list_read(MINE, Some(&ann)).await[0]["id"]
+        .as_i64()
+        .unwrap();
     assert_eq!(
         app.on_lists(Method::GET, &public(favorites), None, None)
             .await,
@@ -295,7 +297,10 @@ async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backe
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(app.ok(&public(favorites), None).await["kind"], "favorites");
+    assert_eq!(
+        app.list_read(&public(favorites), None).await["kind"],
+        "favorites"
+    );
     // Made private again, it is gone for others at once.
     let (status, _) = app
         .on_lists(
@@ -332,7 +337,7 @@ async fn public_lists_are_for_anyone_private_ones_for_their_owner(backend: Backe
 
 async fn a_change_of_a_list_shows_at_once(backend: Backend) {
     let app = spawn(backend).await;
-    let ann = app.member("ann@example.com").await;
+    let ann = app.list_member("ann@example.com").await;
     let auth = Some(ann.as_str());
     let a = app.created(&movie("Early", "2020-01-01")).await;
     let b = app.created(&movie("Late", "2021-01-01")).await;
@@ -346,18 +351,21 @@ async fn a_change_of_a_list_shows_at_once(backend: Backend) {
     // The same requests before and after each change: list changes are no catalog writes, so an
     // answer from the catalog's caches would be stale.
     for path in &paths {
-        assert_eq!(movie_ids(&app.ok(path, auth).await), Vec::<i64>::new());
+        assert_eq!(
+            movie_ids(&app.list_read(path, auth).await),
+            Vec::<i64>::new()
+        );
     }
     app.put_movie(&ann, "favorites", a).await;
     app.put_movie(&ann, open, a).await;
     for path in &paths {
-        assert_eq!(movie_ids(&app.ok(path, auth).await), [a], "{path}");
+        assert_eq!(movie_ids(&app.list_read(path, auth).await), [a], "{path}");
     }
     app.put_movie(&ann, "favorites", b).await;
     app.put_movie(&ann, open, b).await;
-    assert_eq!(movie_ids(&app.ok(&paths[0], auth).await), [b, a]);
-    assert_eq!(movie_ids(&app.ok(&paths[1], auth).await), [a, b]);
-    assert_eq!(movie_ids(&app.ok(&paths[3], None).await), [b, a]);
+    assert_eq!(movie_ids(&app.list_read(&paths[0], auth).await), [b, a]);
+    assert_eq!(movie_ids(&app.list_read(&paths[1], auth).await), [a, b]);
+    assert_eq!(movie_ids(&app.list_read(&paths[3], None).await), [b, a]);
     for list in ["favorites".to_owned(), open.to_string()] {
         let (status, _) = app
             .on_lists(Method::DELETE, &super::mine_movie(&list, b), auth, None)
@@ -365,7 +373,7 @@ async fn a_change_of_a_list_shows_at_once(backend: Backend) {
         assert_eq!(status, 204);
     }
     for path in &paths {
-        assert_eq!(movie_ids(&app.ok(path, auth).await), [a], "{path}");
+        assert_eq!(movie_ids(&app.list_read(path, auth).await), [a], "{path}");
     }
     // A catalog write shows too (the same SQL reads the movie's row).
     let (status, _) = app
@@ -378,7 +386,7 @@ async fn a_change_of_a_list_shows_at_once(backend: Backend) {
         .await;
     assert_eq!(status, 200);
     assert_eq!(
-        app.ok(&paths[2], auth).await["movies"][0]["name"],
+        app.list_read(&paths[2], auth).await["movies"][0]["name"],
         "Renamed"
     );
 }
