@@ -130,7 +130,7 @@ pub struct Config {
     pub account_address_rate_limit: u32,
     /// `ACCOUNT_RATE_WINDOW_SECONDS`, default 900.
     pub account_rate_window: Duration,
-    /// `COMMUNITY_RATE_LIMIT`, default 120: community writes (ratings, reactions, and the reviews,
+    /// `COMMUNITY_RATE_LIMIT`, default 120: community writes (ratings, reactions, list changes, and the reviews,
     /// replies and reports to come) per user per `COMMUNITY_RATE_WINDOW_SECONDS`. `0`: off.
     pub community_rate_limit: u32,
     /// `COMMUNITY_RATE_WINDOW_SECONDS`, default 60.

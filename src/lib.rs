@@ -1,6 +1,6 @@
 //! Theater: a movie catalog and accounts API, wire-compatible with the FastAPI "Movie Theater API".
 //!
-//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `profiles`), each holding its HTTP handlers,
+//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `community`, `lists`, `profiles`), each holding its HTTP handlers,
 //! request/response types, business rules and data access; shared infrastructure beside them.
 
 pub mod accounts;
@@ -16,6 +16,7 @@ pub mod entities;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod lists;
 pub mod mail;
 pub mod migration;
 pub mod movies;

@@ -40,6 +40,8 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/theater", crate::community::router())
         .nest("/api/v1/theater", crate::reviews::router())
         .nest("/api/v1/users", crate::notifications::router())
+        // `/users/me/lists/…` and `/lists/…`.
+        .nest("/api/v1", crate::lists::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

@@ -28,13 +28,7 @@ pub struct Community {
 
 impl FromRef<AppState> for Community {
     fn from_ref(state: &AppState) -> Self {
-        Self::new(
-            state.db.clone(),
-            Quota::new(
-                state.config.community_rate_limit,
-                state.config.community_rate_window,
-            ),
-        )
+        Self::new(state.db.clone(), write_quota(state))
     }
 }
 
@@ -47,6 +41,15 @@ impl From<WriteError> for CommunityError {
     }
 }
 
+/// The quota of community writes (`COMMUNITY_RATE_LIMIT` per `COMMUNITY_RATE_WINDOW_SECONDS`;
+/// `None`: off).
+pub fn write_quota(state: &AppState) -> Option<Quota> {
+    Quota::new(
+        state.config.community_rate_limit,
+        state.config.community_rate_window,
+    )
+}
+
 /// A movie id that no row can have (beyond the column's type) is simply not found.
 fn movie_row(id: MovieId) -> Result<i32> {
     id.as_i32().ok_or(CommunityError::MovieNotFound)
@@ -57,8 +60,7 @@ impl Community {
         Self { db, writes }
     }
 
-    /// Counts one community write of `user_id` (shared by every instance: the database limiter
-    /// the login uses); 429 when over the limit.
+    /// Counts one community write of `user_id`; 429 when over the limit.
     async fn spend_write(&self, user_id: i32) -> Result<()> {
         match rate_limit::community_write(&self.db, self.writes, user_id).await? {
             None => Ok(()),

@@ -236,9 +236,20 @@ async fn previous_reaction(
     previous(txn, select, user_id, movie_id, Reaction::from_stored).await
 }
 
+/// `1` when movie `m.id` is in the built-in list of this kind of user `$2`, else `0` (an integer on
+/// both backends; `EXISTS` alone is a boolean on PostgreSQL only). `kind` is a constant.
+fn in_built_in(kind: &str) -> String {
+    format!(
+        "CASE WHEN EXISTS (SELECT 1 FROM user_lists l JOIN user_list_movies lm \
+         ON lm.list_id = l.id AND lm.movie_id = m.id WHERE l.user_id = $2 AND l.kind = '{kind}') \
+         THEN 1 ELSE 0 END"
+    )
+}
+
 /// The community summary of a movie, with the caller's own state when `viewer` is given; `None`
-/// when there is no such movie. One round trip: the movie, its stats row and the caller's rating
-/// and reaction by primary key.
+/// when there is no such movie. One round trip: the movie, its stats row, the caller's rating
+/// and reaction by primary key, and whether the movie is in the caller's built-in lists (their
+/// rows by the unique `(user_id, name_key)` index, then the list's row by primary key).
 pub async fn summary(
     db: &impl ConnectionTrait,
     movie_id: i32,
@@ -251,9 +262,12 @@ pub async fn summary(
         "SELECT COALESCE(st.rating_count, 0), COALESCE(st.rating_sum, 0), {}, \
          COALESCE(st.likes, 0), COALESCE(st.dislikes, 0), COALESCE(st.reviews, 0), \
          (SELECT r.score FROM movie_ratings r WHERE r.user_id = $2 AND r.movie_id = m.id), \
-         (SELECT x.value FROM movie_reactions x WHERE x.user_id = $2 AND x.movie_id = m.id) \
+         (SELECT x.value FROM movie_reactions x WHERE x.user_id = $2 AND x.movie_id = m.id), \
+         {in_favorites}, {in_watchlist} \
          FROM movies m LEFT JOIN movie_stats st ON st.movie_id = m.id WHERE m.id = $1",
-        buckets.join(", ")
+        buckets.join(", "),
+        in_favorites = in_built_in("favorites"),
+        in_watchlist = in_built_in("watchlist"),
     );
     // Nobody has the id 0 (ids start at 1): without a caller, the sub-selects find nothing.
     let values = [Value::from(movie_id), Value::from(viewer.unwrap_or(0))];
@@ -271,6 +285,8 @@ pub async fn summary(
     let reviews: i32 = row.try_get_by_index(14)?;
     let rating: Option<i16> = row.try_get_by_index(15)?;
     let reaction: Option<i16> = row.try_get_by_index(16)?;
+    let favorite: i32 = row.try_get_by_index(17)?;
+    let watchlist: i32 = row.try_get_by_index(18)?;
     Ok(Some(CommunitySummary {
         movie_id,
         rating: RatingSummary::new(i64::from(count), sum, histogram),
@@ -280,9 +296,8 @@ pub async fn summary(
         me: viewer.map(|_| MyState {
             rating: rating.and_then(Stars::from_stored).map(Stars::get),
             reaction: reaction.and_then(Reaction::from_stored),
-            // Lists come with their own tables; until then nothing is in one.
-            favorite: false,
-            watchlist: false,
+            favorite: favorite != 0,
+            watchlist: watchlist != 0,
         }),
     }))
 }

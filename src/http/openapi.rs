@@ -25,6 +25,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "community", description = "Ratings, reactions and a movie's community summary"),
         (name = "reviews", description = "Reviews with replies, reactions and reports"),
         (name = "notifications", description = "The signed-in user's notifications and e-mail settings"),
+        (name = "lists", description = "Users' lists of movies: the built-in favorites and watchlist, and their own; public ones for anyone"),
         (name = "health", description = "Service health"),
     )
 )]
@@ -565,7 +566,7 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
 }
 
 /// The schemas of request bodies (their strings get [`NO_NUL`]).
-const REQUEST_SCHEMAS: [&str; 11] = [
+const REQUEST_SCHEMAS: [&str; 13] = [
     "Credentials",
     "PasswordGrant",
     "ActivationRequest",
@@ -577,9 +578,11 @@ const REQUEST_SCHEMAS: [&str; 11] = [
     "MovieUpdate",
     "ProfileCreateForm",
     "ProfileUpdateForm",
+    "NewList",
+    "ListUpdate",
 ];
 
-/// Profile `info`: something that is not white space, and no NUL.
+/// Profile `info`, list names: something that is not white space, and no NUL.
 pub const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
 
 /// Adds [`NO_NUL`] to a string schema (and to the items of an array of strings) that has no

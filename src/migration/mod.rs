@@ -14,6 +14,7 @@ mod m20261202_000006_movie_search;
 mod m20261203_000007_catalog_version;
 pub mod m20261204_000008_community;
 mod m20261205_000009_reviews;
+mod m20261205_000010_lists;
 mod m20261206_000011_notifications;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_catalog_version::Migration),
             Box::new(m20261204_000008_community::Migration),
             Box::new(m20261205_000009_reviews::Migration),
+            Box::new(m20261205_000010_lists::Migration),
             Box::new(m20261206_000011_notifications::Migration),
         ]
     }

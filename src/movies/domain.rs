@@ -77,6 +77,7 @@ pub fn string_too_long(max: usize) -> Invalid {
     .with_ctx(json!({ "max_length": max }))
 }
 
+/// pydantic's `string_too_short`.
 pub fn string_too_short(min: usize) -> Invalid {
     let unit = if min == 1 { "character" } else { "characters" };
     Invalid::new(
@@ -400,14 +401,14 @@ impl FromInput for PerPage {
 pub struct RowId(i64);
 
 impl RowId {
-    /// The id as the `id` column type (`INTEGER`), `None` when no row can have it.
-    pub fn as_i32(self) -> Option<i32> {
-        i32::try_from(self.0).ok()
-    }
-
     /// The id as given.
     pub fn get(self) -> i64 {
         self.0
+    }
+
+    /// The id as the `id` column type (`INTEGER`), `None` when no row can have it.
+    pub fn as_i32(self) -> Option<i32> {
+        i32::try_from(self.0).ok()
     }
 }
 
@@ -495,6 +496,13 @@ pub enum Sort {
     /// Best match first (ties newest first); the default with a `search`, `-id` without one.
     #[strum(serialize = "relevance")]
     Relevance,
+    /// In the order the movies were added to a list, oldest first: only a user list's movies have
+    /// that time, so only the list endpoints accept it ([`Sort::parse_input`]).
+    #[strum(serialize = "added")]
+    Added,
+    /// Most recently added first: a list's default.
+    #[strum(serialize = "-added")]
+    AddedDesc,
 }
 
 impl Sort {
@@ -524,6 +532,11 @@ impl Sort {
             }
             // Without a search to rank by (the store orders a search's matches by their rank).
             Self::Relevance => "m.id DESC",
+            // Over the list's rows `user_list_movies ul`, joined for a list's scope
+            // (`crate::movies::wire::Scope`); one movie was added once, so the id only breaks
+            // ties of the same instant.
+            Self::Added => "ul.added_at ASC, m.id ASC",
+            Self::AddedDesc => "ul.added_at DESC, m.id DESC",
         }
     }
 }
@@ -533,16 +546,35 @@ impl Sort {
     pub fn joins_ratings(self) -> bool {
         matches!(self, Self::Rating | Self::RatingDesc)
     }
+
+    /// Whether [`Self::order_by`] needs a list's rows (`user_list_movies ul`): `added`, `-added`.
+    pub fn needs_list(self) -> bool {
+        matches!(self, Self::Added | Self::AddedDesc)
+    }
+
+    /// A `sort` parameter: the catalog's orderings, and with `with_added` (the movies of a list)
+    /// also `added` and `-added`. Each refusal names exactly what its endpoint accepts.
+    pub fn parse_input(value: &Value, with_added: bool) -> Result<Self, Invalid> {
+        const CATALOG: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score', \
+             'rating', '-rating' or 'relevance'";
+        const LISTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score', \
+             'rating', '-rating', 'relevance', 'added' or '-added'";
+        let expected = if with_added { LISTED } else { CATALOG };
+        value
+            .as_str()
+            .and_then(|s| s.parse::<Self>().ok())
+            .filter(|sort| with_added || !sort.needs_list())
+            .ok_or_else(|| {
+                Invalid::new("literal_error", format!("Input should be {expected}"))
+                    .with_ctx(json!({ "expected": expected }))
+            })
+    }
 }
 
+/// The catalog's `sort`: `added` and `-added` are refused (only a list's movies have them).
 impl FromInput for Sort {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        const EXPECTED: &str = "'id', '-id', 'name', '-name', 'date', '-date', 'score', '-score', \
-             'rating', '-rating' or 'relevance'";
-        value.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
-            Invalid::new("literal_error", format!("Input should be {EXPECTED}"))
-                .with_ctx(json!({ "expected": EXPECTED }))
-        })
+        Self::parse_input(value, false)
     }
 }
 
@@ -701,6 +733,20 @@ mod tests {
         assert_eq!(
             Sort::from_input(&json!("ratings")).unwrap_err().kind,
             "literal_error"
+        );
+        // `added` is a list's order: the catalog refuses it with its own list of choices.
+        let e = Sort::from_input(&json!("added")).unwrap_err();
+        assert_eq!(e.kind, "literal_error");
+        assert!(!e.msg.contains("added"), "{}", e.msg);
+        assert_eq!(
+            Sort::parse_input(&json!("-added"), true),
+            Ok(Sort::AddedDesc)
+        );
+        assert!(
+            Sort::parse_input(&json!("best"), true)
+                .unwrap_err()
+                .msg
+                .ends_with("'added' or '-added'")
         );
         assert_eq!(
             MovieId::from_input(&json!("99999999999")).unwrap().as_i32(),

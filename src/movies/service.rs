@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use bytes::Bytes;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use url::form_urlencoded;
 
 use super::{
@@ -51,21 +51,12 @@ impl Catalog {
         let per_page = query.per_page.get();
         // The first page's link is canonical for every parameter, filters included: a fine cache
         // key.
-        let key = page_link(page, per_page, query);
+        let key = page_link(CATALOG_PATH, page, per_page, query);
         let load = async {
             let Some((movies, total_items)) = self.page(query).await? else {
                 return Ok(None);
             };
-            let total_pages = (total_items + per_page - 1) / per_page;
-            let link = |n: i64| page_link(n, per_page, query);
-            to_json(&MovieList {
-                movies,
-                prev_page: (page > 1).then(|| link(page - 1)),
-                next_page: (page < total_pages).then(|| link(page + 1)),
-                total_pages,
-                total_items,
-            })
-            .map(Some)
+            to_json(&movie_page(CATALOG_PATH, query, movies, total_items)).map(Some)
         };
         self.cache
             .list(key, load)
@@ -166,9 +157,52 @@ impl Catalog {
     }
 }
 
-/// `/theater/movies/?page={n}&per_page={per_page}` exactly as the original, then the active filters.
-fn page_link(page: i64, per_page: i64, query: &ListQuery) -> String {
-    let mut link = format!("/theater/movies/?page={page}&per_page={per_page}");
+/// A page of `query`'s movies read straight from the database, for listings whose rows change
+/// without a catalog write — a user list's movies (`query.filters.scope`): the catalog's caches
+/// are made stale by catalog writes only, so these must not go through them. The same SQL as the
+/// catalog's. No match, or a page past the end, is a page without movies (no 404); its links
+/// start with `path`.
+pub async fn uncached_page(
+    db: &impl ConnectionTrait,
+    path: &str,
+    query: &ListQuery,
+) -> Result<MovieList, DbErr> {
+    let total_items = store::count_movies(db, &query.filters).await?;
+    let movies = if total_items > 0 {
+        store::page_movies(db, query).await?
+    } else {
+        Vec::new()
+    };
+    Ok(movie_page(path, query, movies, total_items))
+}
+
+/// The catalog's own path, after `/api/v1`.
+const CATALOG_PATH: &str = "/theater/movies/";
+
+/// The page of a listing at `path` with its links.
+fn movie_page(
+    path: &str,
+    query: &ListQuery,
+    movies: Vec<MovieListItem>,
+    total_items: i64,
+) -> MovieList {
+    let page = query.page.get();
+    let per_page = query.per_page.get();
+    let total_pages = (total_items + per_page - 1) / per_page;
+    let link = |n: i64| page_link(path, n, per_page, query);
+    MovieList {
+        movies,
+        prev_page: (page > 1).then(|| link(page - 1)),
+        next_page: (page < total_pages).then(|| link(page + 1)),
+        total_pages,
+        total_items,
+    }
+}
+
+/// `{path}?page={n}&per_page={per_page}` (the catalog's exactly as the original), then the active
+/// filters.
+fn page_link(path: &str, page: i64, per_page: i64, query: &ListQuery) -> String {
+    let mut link = format!("{path}?page={page}&per_page={per_page}");
     let filters = encoded_filters(query);
     if !filters.is_empty() {
         link.push('&');
@@ -203,7 +237,7 @@ mod tests {
     #[test]
     fn links_are_the_originals_without_filters() {
         assert_eq!(
-            page_link(2, 10, &query(&[])),
+            page_link(CATALOG_PATH, 2, 10, &query(&[])),
             "/theater/movies/?page=2&per_page=10"
         );
     }
@@ -216,7 +250,7 @@ mod tests {
             ("genre", "Sci-Fi"),
         ]);
         assert_eq!(
-            page_link(3, 5, &q),
+            page_link(CATALOG_PATH, 3, 5, &q),
             "/theater/movies/?page=3&per_page=5&search=war+%26+peace&genre=Sci-Fi&sort=name"
         );
     }

@@ -20,15 +20,16 @@ use super::{
     search::Document,
     wire::{
         Country, Filters, ListQuery, MovieDetail, MovieListItem, MovieUpdate, Named, NewMovie,
-        Search,
+        Scope, Search,
     },
 };
 
-/// How many movies match the filters.
+/// How many movies match the filters (in their scope).
 pub async fn count_movies(db: &impl ConnectionTrait, filters: &Filters) -> Result<i64, DbErr> {
     let mut sql = Sql::default();
+    let scope = scope_join(&mut sql, filters.scope);
     let filter = where_clause(&mut sql, filters, db.get_database_backend(), false);
-    sql.text = format!("SELECT COUNT(*) FROM movies m{filter}");
+    sql.text = format!("SELECT COUNT(*) FROM movies m{scope}{filter}");
     let row = db
         .query_one_raw(sql.statement(db))
         .await?
@@ -36,13 +37,27 @@ pub async fn count_movies(db: &impl ConnectionTrait, filters: &Filters) -> Resul
     row.try_get_by_index(0)
 }
 
+/// ` JOIN user_list_movies ul …` for a list's scope (restricting the movies to the list's, and
+/// giving `ul.added_at` to the added sorts), nothing for the catalog's. Through the list's primary
+/// key `(list_id, movie_id)`.
+fn scope_join(sql: &mut Sql, scope: Scope) -> String {
+    match scope {
+        Scope::Catalog => String::new(),
+        Scope::List(list_id) => {
+            let p = sql.bind(list_id);
+            format!(" JOIN user_list_movies ul ON ul.list_id = {p} AND ul.movie_id = m.id")
+        }
+    }
+}
+
 /// Where a listing's ids come from and in which order: `{with} SELECT … FROM {from} ORDER BY {order}`
 /// over `movies m`.
 struct Selection {
     with: String,
     from: String,
-    /// Joined to `movies m` wherever `order` is used: the ratings, when the order needs them.
-    join: &'static str,
+    /// Joined to `movies m` wherever `order` is used: the scope's list rows, and the ratings when
+    /// the order needs them.
+    join: String,
     order: &'static str,
     /// Whether `from` joins the search's ranked matches `s`.
     ranked: bool,
@@ -56,24 +71,26 @@ impl Selection {
             _ => None,
         };
         let filter = where_clause(sql, filters, backend, ranked.is_some());
+        let scope = scope_join(sql, filters.scope);
         match ranked {
             // The matches are materialised once: as a plain subquery in the join, SQLite re-ran the
             // full-text query for every movie of another filter (two words and a genre on 100,000
             // movies took 10 s).
             Some(matches) => Self {
                 with: format!("WITH s AS MATERIALIZED ({matches}) "),
-                from: format!("s JOIN movies m ON m.id = s.id{filter}"),
-                join: "",
+                from: format!("s JOIN movies m ON m.id = s.id{scope}{filter}"),
+                join: String::new(),
                 order: "s.rank, m.id DESC",
                 ranked: true,
             },
             None => {
                 let order = filters.order();
-                let join = if order.joins_ratings() {
+                let ratings = if order.joins_ratings() {
                     " LEFT JOIN movie_stats st ON st.movie_id = m.id"
                 } else {
                     ""
                 };
+                let join = format!("{scope}{ratings}");
                 Self {
                     with: String::new(),
                     from: format!("movies m{join}{filter}"),

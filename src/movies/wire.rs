@@ -98,17 +98,45 @@ pub struct Filters {
     pub min_score: Option<f64>,
     pub max_score: Option<f64>,
     pub min_rating: Option<MinRating>,
-    /// As given; `None` orders by relevance with a `search`, else by `-id`.
+    /// As given; `None` orders by relevance with a `search`, else by the scope's default order.
     pub sort: Option<Sort>,
+    /// Which movies the filters apply to: the catalog's (what every catalog request has) or one
+    /// list's. Never part of the links: it is the endpoint's path.
+    pub scope: Scope,
+}
+
+/// Which movies a listing draws from. The catalog's SQL (`crate::movies::store`) serves both: a
+/// list's scope joins its rows (`user_list_movies ul`), which restricts the movies and gives the
+/// time each was added, for `sort=added` / `-added`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole catalog.
+    #[default]
+    Catalog,
+    /// The movies of one user list, by the list's row id.
+    List(i32),
+}
+
+impl Scope {
+    /// The order without a `sort` or a `search`: newest movie first in the catalog, most recently
+    /// added first in a list.
+    pub fn default_sort(self) -> Sort {
+        match self {
+            Self::Catalog => Sort::default(),
+            Self::List(_) => Sort::AddedDesc,
+        }
+    }
 }
 
 impl Filters {
     /// The order the rows come in.
     pub fn order(&self) -> Sort {
         match (self.sort, &self.search) {
+            // Only a list has the time a movie was added (the catalog's `sort` refuses `added`).
+            (Some(sort), _) if sort.needs_list() && self.scope == Scope::Catalog => Sort::default(),
             (Some(sort), _) => sort,
             (None, Some(_)) => Sort::Relevance,
-            (None, None) => Sort::default(),
+            (None, None) => self.scope.default_sort(),
         }
     }
 
@@ -164,7 +192,7 @@ impl Filters {
         let implied = if self.search.is_some() {
             Sort::Relevance
         } else {
-            Sort::default()
+            self.scope.default_sort()
         };
         if self.order() != implied {
             pairs.push(("sort", self.order().as_str().to_owned()));
@@ -338,10 +366,12 @@ crate::value_schema!(CountryFilter => string()
     .example(Some(serde_json::json!("US"))));
 
 /// `GET /movies/` query string, as given: read by `FromFields`, documented by `IntoParams`, one
-/// declaration. The handler turns it into a [`ListQuery`].
+/// declaration. The handler turns it into a [`ListQuery`]. Every list of movies takes it: `S` is
+/// the endpoint's `sort` ([`Sort`], which refuses `added`, for the catalog; a list's movies take
+/// `crate::lists::domain::ListSort`).
 #[derive(Debug, Clone, PartialEq, FromFields, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub struct ListParams<S: FromInput + utoipa::ToSchema = Sort> {
     /// Page number, from 1.
     #[field(default = Page::FIRST)]
     #[param(inline, required = false)]
@@ -382,15 +412,17 @@ pub struct ListParams {
     #[param(inline)]
     pub min_rating: Option<MinRating>,
     /// `id`, `-id`, `name`, `-name`, `date`, `-date`, `score`, `-score`, `rating`, `-rating` or
-    /// `relevance`. Default: `relevance` with a `search` (ties newest first), else `-id`. `rating`
-    /// orders by the mean community rating, then the number of ratings (both ascending, or both
-    /// descending with `-rating`), then newest first; unrated movies come last either way.
+    /// `relevance`; on a list's movies also `added` / `-added` (when each was added to the list).
+    /// Default: `relevance` with a `search` (ties newest first), else `-id` in the catalog and
+    /// `-added` in a list. `rating` orders by the mean community rating, then the number of
+    /// ratings (both ascending, or both descending with `-rating`), then newest first; unrated
+    /// movies come last either way.
     #[param(inline)]
-    pub sort: Option<Sort>,
+    pub sort: Option<S>,
 }
 
-impl From<ListParams> for ListQuery {
-    fn from(p: ListParams) -> Self {
+impl<S: FromInput + utoipa::ToSchema + Into<Sort>> From<ListParams<S>> for ListQuery {
+    fn from(p: ListParams<S>) -> Self {
         Self {
             page: p.page,
             per_page: p.per_page,
@@ -406,7 +438,8 @@ impl From<ListParams> for ListQuery {
                 min_score: p.min_score,
                 max_score: p.max_score,
                 min_rating: p.min_rating,
-                sort: p.sort,
+                sort: p.sort.map(Into::into),
+                scope: Scope::Catalog,
             },
         }
     }
@@ -414,7 +447,7 @@ impl From<ListParams> for ListQuery {
 
 impl FromFields for ListQuery {
     fn from_fields(f: &mut Fields) -> Option<Self> {
-        ListParams::from_fields(f).map(Self::from)
+        ListParams::<Sort>::from_fields(f).map(Self::from)
     }
 }
 
@@ -572,6 +605,26 @@ mod tests {
         assert_eq!(update.score.map(Score::get), Some(5.0));
         let empty: MovieUpdate = body(json!({})).unwrap();
         assert!(empty.is_empty() && !empty.sets_null);
+    }
+
+    #[test]
+    fn a_lists_default_order_is_most_recently_added() {
+        let mut q = query(&[]).unwrap();
+        assert_eq!(q.filters.scope, Scope::Catalog);
+        q.filters.scope = Scope::List(7);
+        assert_eq!(q.filters.order(), Sort::AddedDesc);
+        // The default is not named in the links; the catalog's is, in a list.
+        assert!(q.filters.query_pairs().is_empty());
+        q.filters.sort = Some(Sort::IdDesc);
+        assert_eq!(q.filters.query_pairs(), [("sort", "-id".to_owned())]);
+        // A search still orders by relevance by default.
+        let mut searched = query(&[("search", "storm")]).unwrap();
+        searched.filters.scope = Scope::List(7);
+        assert_eq!(searched.filters.order(), Sort::Relevance);
+        // Only a list has the time a movie was added: the catalog never orders by it.
+        let mut catalog = query(&[]).unwrap();
+        catalog.filters.sort = Some(Sort::Added);
+        assert_eq!(catalog.filters.order(), Sort::IdDesc);
     }
 
     #[test]

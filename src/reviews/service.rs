@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     auth::Account,
-    community::domain::Reaction,
+    community::{domain::Reaction, service::write_quota},
     db::begin_write,
     movies::domain::{Page, PerPage, RowId},
     notifications::{domain::NotificationKind, service::Notifications, store::Event},
@@ -37,10 +37,7 @@ impl FromRef<AppState> for Reviews {
     fn from_ref(state: &AppState) -> Self {
         Self::new(
             state.db.clone(),
-            Quota::new(
-                state.config.community_rate_limit,
-                state.config.community_rate_window,
-            ),
+            write_quota(state),
             Notifications::from_ref(state),
         )
     }

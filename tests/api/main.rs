@@ -15,6 +15,7 @@ mod e2e_s3;
 mod health;
 mod importer;
 mod limits;
+mod lists;
 mod movies;
 mod notifications;
 mod pages;
