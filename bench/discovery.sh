@@ -10,7 +10,10 @@
 #
 # Environment: BENCH_SIZES, BENCH_BACKENDS, BENCH_DURATION (per cell, default 8s), BENCH_CONCURRENCY
 # (default 64), BENCH_SCENARIOS, BENCH_PG_ADMIN_URL, BENCH_BIN (a binary built elsewhere),
-# BENCH_OUT (default bench/DISCOVERY.md).
+# BENCH_OUT (default bench/DISCOVERY.md), BENCH_COMMUNITY=1 (seed with `--community`: ~10 ratings
+# per movie, reviews, movie 1 with 10,000 reviews; default scenarios then the community ones):
+#
+#   BENCH_COMMUNITY=1 BENCH_OUT=bench/COMMUNITY.md bench/discovery.sh
 #
 # The words are the synthetic catalog's own (src/movies/import/synthetic_words.txt): every one of them
 # is common (the generator's vocabulary is small), so each search matches a large share of the
@@ -23,7 +26,13 @@ DURATION="${BENCH_DURATION:-8s}"
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
 SIZES="${BENCH_SIZES:-100000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-64}"
-SCENARIOS="${BENCH_SCENARIOS:-trivial search_word genre_page search2_genre suggest deep_page similar detail}"
+COMMUNITY="${BENCH_COMMUNITY:-}"
+if [ -n "$COMMUNITY" ]; then
+  DEFAULT_SCENARIOS="trivial summary busy_reviews movie_reviews rating_page score_page"
+else
+  DEFAULT_SCENARIOS="trivial search_word genre_page search2_genre suggest deep_page similar detail"
+fi
+SCENARIOS="${BENCH_SCENARIOS:-$DEFAULT_SCENARIOS}"
 PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 WORK="$ROOT/bench/work"
 OUT="${BENCH_OUT:-$ROOT/bench/DISCOVERY.md}"
@@ -98,6 +107,14 @@ run_cell() { # scenario concurrency base size
     deep_page) url="$api/movies/\\?page=$(upto $((size / 20)))&per_page=20" ;;
     similar) url="$api/movies/$(upto "$size")/similar/" ;;
     detail) url="$api/movies/$(upto "$size")/" ;;
+    # With BENCH_COMMUNITY: a random movie's community summary; the busy movie's (id 1, 10,000
+    # reviews) random review page in a random order; a random movie's reviews; a random page of the
+    # catalog by mean rating, and the same by score for the ratio.
+    summary) url="$api/movies/$(upto "$size")/community/" ;;
+    busy_reviews) url="$api/movies/1/reviews/\\?page=$(upto 500)&per_page=20&sort=(newest|oldest|top)" ;;
+    movie_reviews) url="$api/movies/$(upto "$size")/reviews/" ;;
+    rating_page) url="$api/movies/\\?sort=-rating&page=$(upto $((size / 20)))&per_page=20" ;;
+    score_page) url="$api/movies/\\?sort=-score&page=$(upto $((size / 20)))&per_page=20" ;;
   esac
   local json
   json=$("$OHA" -z "$DURATION" -c "$c" -w --no-tui --output-format json --rand-regex-url "$url" 2>/dev/null)
@@ -131,7 +148,9 @@ for backend in $BACKENDS; do
     export DATABASE_URL="$db_url" DATA_DIR="$data_dir" RUST_LOG=warn CATALOG_CACHE_TTL_SECONDS=0 \
       SECRET_KEY_ACCESS="$(openssl rand -hex 32)" SECRET_KEY_REFRESH="$(openssl rand -hex 32)"
     start=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$data_dir/seed.rss" "$BIN" seed --synthetic "$size" >"$data_dir/seed.log" 2>&1
+    seed_flags=(seed --synthetic "$size")
+    [ -n "$COMMUNITY" ] && seed_flags+=(--community)
+    /usr/bin/time -f '%M' -o "$data_dir/seed.rss" "$BIN" "${seed_flags[@]}" >"$data_dir/seed.log" 2>&1
     seconds=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
     rss_mb=$(( $(tail -1 "$data_dir/seed.rss") / 1024 ))
     seeds+=("| $backend | $size | $seconds | $rss_mb |")
@@ -169,10 +188,15 @@ echo "$table"; echo; echo "$seed_table"
   echo "- search_word: one random word of the synthetic vocabulary, pages 1-3; genre_page: one random genre, a random page of the first 50 (20 per page);"
   echo "  search2_genre: two random words and a genre; suggest: a random 3-letter prefix; deep_page: a random page of all (20 per page);"
   echo "  similar: a random movie's similar movies; detail: a random movie. 404s (no match) are answers, not errors."
+  if [ -n "$COMMUNITY" ]; then
+    echo "- Seeded with \`--community\` (~10 ratings and ~3 reactions per movie, a review per 10 movies, movie 1 with 10,000 reviews + 2,000 replies):"
+    echo "  summary: a random movie's community summary; busy_reviews: a random page (1-500) of movie 1's reviews, random sort;"
+    echo "  movie_reviews: a random movie's reviews; rating_page / score_page: a random page of the catalog by -rating / -score."
+  fi
   echo
   echo "$table"
   echo
-  echo "Seeding (\`theater seed --synthetic N\`, whole command, fresh database):"
+  echo "Seeding (\`theater seed --synthetic N${COMMUNITY:+ --community}\`, whole command, fresh database):"
   echo
   echo "$seed_table"
 } > "$OUT"

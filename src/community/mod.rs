@@ -12,6 +12,7 @@ pub mod error;
 pub mod handlers;
 pub mod service;
 pub mod store;
+pub mod synthetic;
 pub mod wire;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -544,6 +544,7 @@ async fn seed_command_writes_and_loads() {
             path,
             synthetic,
             seed,
+            community: false,
         };
         theater::movies::import::seed_command(config(), args)
     };

@@ -111,6 +111,10 @@ pub struct SeedArgs {
     /// Seed of the synthetic catalog's generator.
     #[arg(long, value_name = "S", default_value_t = 42, requires = "synthetic")]
     pub seed: u64,
+    /// With `--synthetic N` (loaded, not written to a file): also add synthetic users, about ten
+    /// ratings and three reactions per movie, reviews, and one movie with 10,000 reviews.
+    #[arg(long, requires = "synthetic", conflicts_with = "path")]
+    pub community: bool,
 }
 
 pub async fn seed_command(config: Config, args: SeedArgs) -> anyhow::Result<()> {
@@ -127,8 +131,14 @@ pub async fn seed_command(config: Config, args: SeedArgs) -> anyhow::Result<()> 
         (Some(n), None) => {
             let db = crate::db::connect(&config.database_url, 2).await?;
             crate::db::migrate(&db).await?;
-            let report = seed_synthetic(&db, n, args.seed, &Progress::for_stderr()).await?;
+            let progress = Progress::for_stderr();
+            let report = seed_synthetic(&db, n, args.seed, &progress).await?;
             println!("{report}");
+            if args.community {
+                let report =
+                    crate::community::synthetic::seed_community(&db, args.seed, &progress).await?;
+                println!("{report}");
+            }
             db.close().await.ok();
             Ok(())
         }

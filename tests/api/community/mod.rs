@@ -2,3 +2,4 @@
 //! and `min_rating`.
 
 mod ratings;
+mod synthetic;
