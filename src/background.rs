@@ -1,4 +1,5 @@
-//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker and the housekeeping
+//! The jobs `serve` runs beside the HTTP server: the e-mail outbox worker, the deletion of removed
+//! rows' storage objects (`object_cleanup`) and the housekeeping
 //! (expired tokens, old sent mail, stale revocations hourly; recovered rate-limit keys every minute).
 //! They stop with the server; tests drive the same functions directly.
 
@@ -35,6 +36,11 @@ impl BackgroundJobs {
                 shutdown.clone(),
             )),
             tokio::spawn(housekeeping(state.clone(), shutdown.clone())),
+            tokio::spawn(crate::object_cleanup::run_worker(
+                state.db.clone(),
+                state.storage.clone(),
+                shutdown.clone(),
+            )),
         ];
         Self { shutdown, tasks }
     }

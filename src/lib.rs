@@ -21,6 +21,7 @@ pub mod mail;
 pub mod migration;
 pub mod movies;
 pub mod notifications;
+pub mod object_cleanup;
 pub mod profiles;
 pub mod random;
 pub mod rate_limit;

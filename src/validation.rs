@@ -429,6 +429,24 @@ impl FromInput for bool {
     }
 }
 
+/// A boolean of a JSON body that must be one (`true`/`false`), as its schema says: the new
+/// endpoints' bodies do not take the `0`/`1`/`"yes"` that [`bool`]'s lax reading (query strings,
+/// forms, the original's bodies) accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonBool(pub bool);
+
+impl FromInput for JsonBool {
+    fn from_input(value: &Value) -> Result<Self, Invalid> {
+        match value {
+            Value::Bool(b) => Ok(Self(*b)),
+            _ => Err(Invalid::new("bool_type", "Input should be a valid boolean")),
+        }
+    }
+}
+
+crate::value_schema!(JsonBool => utoipa::openapi::ObjectBuilder::new()
+    .schema_type(utoipa::openapi::schema::Type::Boolean));
+
 impl FromInput for NaiveDate {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
         match value {

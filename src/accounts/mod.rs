@@ -8,6 +8,7 @@
 //! `password` (argon2id), `limiter` (rate limits for login, registration and the account e-mails).
 
 pub mod cli;
+pub mod deletion;
 pub mod domain;
 pub mod error;
 pub mod handlers;

@@ -301,3 +301,41 @@ pub async fn summary(
         }),
     }))
 }
+
+/// Takes a user's ratings and reactions out of every movie's aggregates, through `txn` (their
+/// deletion's transaction; the rows themselves then go with the user). Set-based: one statement
+/// per score and per reaction, whatever the number of movies.
+pub async fn forget_user(txn: &DatabaseTransaction, user_id: i32) -> Result<(), DbErr> {
+    let theirs = "SELECT movie_id FROM movie_ratings WHERE user_id = $1";
+    for score in 1..=10i16 {
+        let Some(stars) = Stars::from_stored(score) else {
+            continue;
+        };
+        let bucket = stars.bucket();
+        let sql = format!(
+            "UPDATE movie_stats SET rating_count = rating_count - 1, \
+             rating_sum = rating_sum - $2, {bucket} = {bucket} - 1 \
+             WHERE movie_id IN ({theirs} AND score = $2)"
+        );
+        execute(txn, &sql, [Value::from(user_id), Value::from(score)]).await?;
+    }
+    let sql = format!(
+        "UPDATE movie_stats SET rating_avg = CASE WHEN rating_count > 0 \
+         THEN CAST(rating_sum AS DOUBLE PRECISION) / rating_count END WHERE movie_id IN ({theirs})"
+    );
+    execute(txn, &sql, [Value::from(user_id)]).await?;
+    for reaction in [Reaction::Like, Reaction::Dislike] {
+        let counter = reaction.counter();
+        let sql = format!(
+            "UPDATE movie_stats SET {counter} = {counter} - 1 WHERE movie_id IN \
+             (SELECT movie_id FROM movie_reactions WHERE user_id = $1 AND value = $2)"
+        );
+        execute(
+            txn,
+            &sql,
+            [Value::from(user_id), Value::from(reaction.stored())],
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -566,7 +566,7 @@ fn constrain_requests(doc: &mut serde_json::Value, today: chrono::NaiveDate) {
 }
 
 /// The schemas of request bodies (their strings get [`NO_NUL`]).
-const REQUEST_SCHEMAS: [&str; 13] = [
+const REQUEST_SCHEMAS: [&str; 16] = [
     "Credentials",
     "PasswordGrant",
     "ActivationRequest",
@@ -580,6 +580,9 @@ const REQUEST_SCHEMAS: [&str; 13] = [
     "ProfileUpdateForm",
     "NewList",
     "ListUpdate",
+    "NewReview",
+    "ReviewEdit",
+    "ReportBody",
 ];
 
 /// Profile `info`, list names: something that is not white space, and no NUL.

@@ -97,7 +97,7 @@ impl Lists {
         self.spend_write(user_id).await?;
         // The built-ins first: their names are then taken.
         self.ensure_built_ins(user_id).await?;
-        match store::create(&self.db, user_id, &new.name, new.public).await {
+        match store::create(&self.db, user_id, &new.name, new.public.0).await {
             Ok(list) => Ok(list),
             Err(CreateError::Duplicate) => Err(ListsError::DuplicateName),
             Err(CreateError::TooMany) => Err(ListsError::TooManyLists),
@@ -122,7 +122,15 @@ impl Lists {
         if rename.is_some() && current.kind.is_built_in() {
             return Err(ListsError::BuiltInRename);
         }
-        match store::update(&self.db, user_id, current.id, rename, update.public).await? {
+        match store::update(
+            &self.db,
+            user_id,
+            current.id,
+            rename,
+            update.public.map(|p| p.0),
+        )
+        .await?
+        {
             UpdateOutcome::Updated => {}
             UpdateOutcome::NotFound => return Err(ListsError::ListNotFound),
             UpdateOutcome::Duplicate => return Err(ListsError::DuplicateName),

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::domain::{ListKind, ListName, ListRef, ListSort};
 use crate::{
     movies::{domain::RowId, wire::ListParams},
-    validation::FromFields,
+    validation::{FromFields, JsonBool},
 };
 
 /// A list as shown to its owner, and to anyone when it is public.
@@ -38,10 +38,10 @@ fn iso_utc<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S:
 pub struct NewList {
     #[schema(inline)]
     pub name: ListName,
-    /// Whether anyone may read it.
-    #[field(default = false)]
-    #[schema(default = false)]
-    pub public: bool,
+    /// Whether anyone may read it (a JSON boolean; default `false`).
+    #[field(default = JsonBool(false))]
+    #[schema(inline, default = false, required = false)]
+    pub public: JsonBool,
 }
 
 /// `PATCH /users/me/lists/{list}/` body: either or both. A built-in's `name` cannot change.
@@ -49,7 +49,8 @@ pub struct NewList {
 pub struct ListUpdate {
     #[schema(inline)]
     pub name: Option<ListName>,
-    pub public: Option<bool>,
+    #[schema(inline)]
+    pub public: Option<JsonBool>,
 }
 
 /// `{list}`: one of the caller's lists.

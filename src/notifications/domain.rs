@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::{
     mail::EmailKind,
-    validation::{Fields, FromFields, FromInput, Invalid},
+    validation::{Fields, FromFields, FromInput, Invalid, JsonBool},
 };
 
 /// What happened to the recipient's review.
@@ -165,22 +165,16 @@ impl FromInput for IdList {
 impl FromFields for ReadRequest {
     fn from_fields(f: &mut Fields) -> Option<Self> {
         let ids: Option<IdList> = f.optional("ids");
-        let all: Option<bool> = f.optional("all");
+        let all: Option<JsonBool> = f.optional("all");
         // A value that failed to parse has been reported already.
         let given = |name: &str| f.raw(name).is_some_and(|v| !v.is_null());
         if (given("ids") && ids.is_none()) || (given("all") && all.is_none()) {
             return None;
         }
-        match (ids, all.unwrap_or(false)) {
+        match (ids, all.is_some_and(|JsonBool(all)| all)) {
+            // `all` wins: everything is marked, the ids with the rest.
+            (_, true) => Some(Self::All),
             (Some(IdList(ids)), false) => Some(Self::Ids(ids)),
-            (None, true) => Some(Self::All),
-            (Some(_), true) => {
-                f.reject(
-                    "all",
-                    Invalid::value_error("Give either `ids` or `all`, not both."),
-                );
-                None
-            }
             (None, false) => {
                 f.reject("ids", Invalid::value_error("Give `ids`, or `all: true`."));
                 None
@@ -238,6 +232,10 @@ mod tests {
         );
         assert_eq!(read(json!({"all": true})).unwrap(), ReadRequest::All);
         assert_eq!(
+            read(json!({"ids": [1], "all": true})).unwrap(),
+            ReadRequest::All
+        );
+        assert_eq!(
             read(json!({"ids": [], "all": false})).unwrap(),
             ReadRequest::Ids(vec![])
         );
@@ -249,7 +247,7 @@ mod tests {
         for bad in [
             json!({}),
             json!({"all": false}),
-            json!({"ids": [1], "all": true}),
+            json!({"all": 1}),
             json!({"ids": "1"}),
             json!({"ids": ["x"]}),
             json!({"ids": (0..101).collect::<Vec<_>>()}),

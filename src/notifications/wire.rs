@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     movies::domain::{Page, PerPage},
     reviews::wire::{PublicUser, iso_seconds},
-    validation::FromFields,
+    validation::{FromFields, JsonBool},
 };
 
 use super::domain::{NotificationKind, ReadRequest};
@@ -61,7 +61,7 @@ pub struct NotificationParams {
 }
 
 /// `POST /users/me/notifications/read/` body: `{"ids": [...]}` (at most 100; ids that are not the
-/// caller's change nothing) or `{"all": true}`.
+/// caller's change nothing) or `{"all": true}` (which marks everything, whatever `ids` says).
 #[derive(Debug, Clone, ToSchema)]
 #[schema(example = json!({"ids": [12, 13]}))]
 pub struct ReadBody {
@@ -96,11 +96,13 @@ impl Default for NotificationSettings {
     }
 }
 
-/// `PATCH /users/me/notification-settings/` body: the settings to change.
+/// `PATCH /users/me/notification-settings/` body: the settings to change (JSON booleans).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromFields, ToSchema)]
 pub struct SettingsPatch {
-    pub email_review_replies: Option<bool>,
-    pub email_review_likes: Option<bool>,
+    #[schema(inline)]
+    pub email_review_replies: Option<JsonBool>,
+    #[schema(inline)]
+    pub email_review_likes: Option<JsonBool>,
 }
 
 impl NotificationSettings {
@@ -108,8 +110,10 @@ impl NotificationSettings {
         Self {
             email_review_replies: patch
                 .email_review_replies
-                .unwrap_or(self.email_review_replies),
-            email_review_likes: patch.email_review_likes.unwrap_or(self.email_review_likes),
+                .map_or(self.email_review_replies, |JsonBool(b)| b),
+            email_review_likes: patch
+                .email_review_likes
+                .map_or(self.email_review_likes, |JsonBool(b)| b),
         }
     }
 

@@ -321,6 +321,35 @@ pub async fn delete(
     Ok(Outcome::Done(deleted))
 }
 
+/// Applies the review rule of a user's deletion, through `txn`: every live review of theirs is
+/// deleted as by its author (a tombstone where replies remain, else gone). Newest first, so a reply
+/// of theirs goes before their review it answers, which can then go too. Returns how many.
+pub async fn delete_all_of_user(txn: &DatabaseTransaction, user_id: i32) -> Result<usize, DbErr> {
+    let sql = "SELECT id FROM reviews WHERE user_id = $1 AND NOT deleted ORDER BY id DESC";
+    let ids: Vec<i32> = txn
+        .query_all_raw(statement(txn, sql, [Value::from(user_id)]))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect::<Result<_, _>>()?;
+    let mut deleted = 0;
+    for id in ids {
+        if let Some(locked) = lock_live(txn, id).await? {
+            remove_locked(txn, id, &locked).await?;
+            deleted += 1;
+        }
+    }
+    // Their reactions to others' reviews leave the counters with them.
+    for (value, counter) in [(1, "likes"), (-1, "dislikes")] {
+        let sql = format!(
+            "UPDATE reviews SET {counter} = {counter} - 1 WHERE id IN \
+             (SELECT review_id FROM review_reactions WHERE user_id = $1 AND value = $2)"
+        );
+        execute(txn, &sql, [Value::from(user_id), Value::from(value)]).await?;
+    }
+    Ok(deleted)
+}
+
 /// The deletion of a locked live review (see [`delete`]).
 async fn remove_locked(
     txn: &DatabaseTransaction,

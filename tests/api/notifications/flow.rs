@@ -163,11 +163,7 @@ async fn replies_and_likes_notify_the_author_but_never_for_their_own_acts(backen
         "/users/me/notifications/?page=2&per_page=1"
     );
 
-    for bad in [
-        json!({}),
-        json!({"ids": "1"}),
-        json!({"ids": [1], "all": true}),
-    ] {
+    for bad in [json!({}), json!({"ids": "1"}), json!({"all": 1})] {
         let (status, body) = app
             .call(Method::POST, read, Some(&ann.auth), Some(bad))
             .await;
@@ -268,6 +264,12 @@ async fn settings_decide_the_emails(backend: Backend) {
             Some(&ann.auth),
             Some(json!({"email_review_likes": "x"})),
         )
+        .await;
+    assert_eq!(status, 422);
+    // Booleans, not 0/1.
+    let zero = Some(json!({"email_review_likes": 0}));
+    let (status, _) = app
+        .call(Method::PATCH, settings, Some(&ann.auth), zero)
         .await;
     assert_eq!(status, 422);
     assert_eq!(app.call(Method::GET, settings, None, None).await.0, 401);
