@@ -4,6 +4,8 @@
 //! request/response types, business rules and data access; shared infrastructure beside them.
 
 pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod catalog_cache;

@@ -39,6 +39,8 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/theater", crate::discovery::router())
         .nest("/api/v1/theater", crate::community::router())
         .nest("/api/v1/theater", crate::reviews::router())
+        .nest("/api/v1/users", crate::accounts::users_router())
+        .nest("/api/v1/admin", crate::admin::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

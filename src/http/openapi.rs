@@ -24,6 +24,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "discovery", description = "Browse indexes (genres, languages, countries, actors) and an actor's movies"),
         (name = "community", description = "Ratings, reactions and a movie's community summary"),
         (name = "reviews", description = "Reviews with replies, reactions and reports"),
+        (name = "admin", description = "Administration for moderators and admins: users, sessions, the moderation queue and the audit log"),
         (name = "health", description = "Service health"),
     )
 )]

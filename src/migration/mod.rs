@@ -14,6 +14,7 @@ mod m20261202_000006_movie_search;
 mod m20261203_000007_catalog_version;
 pub mod m20261204_000008_community;
 mod m20261205_000009_reviews;
+mod m20261207_000012_audit;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
 async fn create_index<C: IntoIden>(
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_catalog_version::Migration),
             Box::new(m20261204_000008_community::Migration),
             Box::new(m20261205_000009_reviews::Migration),
+            Box::new(m20261207_000012_audit::Migration),
         ]
     }
 }
