@@ -332,10 +332,7 @@ impl Admin {
     pub async fn audit(&self, params: &AuditParams) -> Result<AuditList> {
         let (page, per_page) = (params.page.get(), params.per_page.get());
         // An actor id no row can have matches nothing, as any other unknown id does.
-        let actor_id = match params.actor_id {
-            Some(id) => Some(id.as_i32().unwrap_or(-1)),
-            None => None,
-        };
+        let actor_id = params.actor_id.map(|id| id.as_i32().unwrap_or(-1));
         let filter = audit::Filter {
             actor_id,
             action: params.action.as_ref().map(|a| a.as_str().to_owned()),

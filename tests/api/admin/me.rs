@@ -12,7 +12,9 @@ use crate::{
 
 async fn me_is_the_signed_in_user(backend: Backend) {
     let app = spawn_app(backend).await;
-    let id = app.insert_user("me@example.com", Group::Moderator, true).await;
+    let id = app
+        .insert_user("me@example.com", Group::Moderator, true)
+        .await;
     let (status, body) = app.me_with(&app.bearer(id)).await;
     assert_eq!(status, 200, "{body}");
     let created = body["created_at"].as_str().expect("created_at").to_owned();
@@ -23,15 +25,26 @@ async fn me_is_the_signed_in_user(backend: Backend) {
     );
     // Without the trailing slash too.
     let (status, _) = app
-        .call(Method::GET, ME.trim_end_matches('/'), Some(&app.bearer(id)), None)
+        .call(
+            Method::GET,
+            ME.trim_end_matches('/'),
+            Some(&app.bearer(id)),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
 
     let (status, body) = app.call(Method::GET, ME, None, None).await;
-    assert_eq!((status, body), (401, json!({"detail": "Authorization header is missing"})));
+    assert_eq!(
+        (status, body),
+        (401, json!({"detail": "Authorization header is missing"}))
+    );
     let inactive = app.insert_user("off@example.com", Group::User, false).await;
     let (status, body) = app.me_with(&app.bearer(inactive)).await;
-    assert_eq!((status, body), (401, json!({"detail": "User not found or not active."})));
+    assert_eq!(
+        (status, body),
+        (401, json!({"detail": "User not found or not active."}))
+    );
     let (status, _) = app.me_with(&app.bearer(inactive + 100)).await;
     assert_eq!(status, 401);
 }
