@@ -105,8 +105,9 @@ crate::value_schema!(UserSort => string()
 /// The longest e-mail search (an address is at most 254 characters).
 pub const SEARCH_MAX_CHARS: usize = 254;
 
-/// A part of an e-mail address to look for, case-insensitively: trimmed, 1 to
-/// [`SEARCH_MAX_CHARS`] characters, kept in lower case (addresses are stored in lower case).
+/// A part of an e-mail address to look for, case-insensitively: 1 to [`SEARCH_MAX_CHARS`]
+/// characters, taken as given (no trimming: what the schema states is what is checked), kept in
+/// lower case (addresses are stored in lower case).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailSearch(String);
 
@@ -132,7 +133,7 @@ impl EmailSearch {
 
 impl FromInput for EmailSearch {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        let s = text(value)?.trim();
+        let s = text(value)?;
         if s.is_empty() {
             return Err(crate::movies::domain::string_too_short(1));
         }
@@ -186,7 +187,7 @@ impl ActionName {
 
 impl FromInput for ActionName {
     fn from_input(value: &Value) -> Result<Self, Invalid> {
-        let s = text(value)?.trim();
+        let s = text(value)?;
         if s.is_empty() {
             return Err(crate::movies::domain::string_too_short(1));
         }
@@ -247,13 +248,14 @@ mod tests {
 
     #[test]
     fn searches_are_lower_case_and_literal() {
-        let s = EmailSearch::from_input(&json!("  Ad_Min%\\ ")).unwrap();
+        let s = EmailSearch::from_input(&json!("Ad_Min%\\")).unwrap();
         assert_eq!(s.as_str(), "ad_min%\\");
         assert_eq!(s.like_pattern(), "%ad\\_min\\%\\\\%");
         assert_eq!(
-            EmailSearch::from_input(&json!(" ")).unwrap_err().kind,
+            EmailSearch::from_input(&json!("")).unwrap_err().kind,
             "string_too_short"
         );
+        assert_eq!(EmailSearch::from_input(&json!(" ")).unwrap().as_str(), " ");
         assert_eq!(
             EmailSearch::from_input(&json!("x".repeat(255)))
                 .unwrap_err()

@@ -100,13 +100,13 @@ pub struct UserListParams {
     pub sort: UserSort,
 }
 
-/// `PATCH /admin/users/{user_id}/` body: either or both. Deactivating signs the user out
-/// everywhere; the last active admin can be neither demoted nor deactivated.
+/// `PATCH /admin/users/{user_id}/` body: either or both (absent or `null`: unchanged).
+/// Deactivating signs the user out everywhere; the last active admin can be neither demoted nor
+/// deactivated.
 #[derive(Debug, Clone, Default, PartialEq, FromFields, ToSchema)]
 pub struct UserChanges {
-    #[schema(inline, nullable = false)]
+    #[schema(inline)]
     pub group: Option<GroupName>,
-    #[schema(nullable = false)]
     pub is_active: Option<bool>,
 }
 

@@ -5,6 +5,7 @@ mod audit;
 mod cli;
 mod me;
 mod moderation;
+mod openapi;
 mod users;
 
 use reqwest::Method;
