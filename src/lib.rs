@@ -1,7 +1,8 @@
 //! Theater: a movie catalog and accounts API, wire-compatible with the FastAPI "Movie Theater API".
 //!
-//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `profiles`), each holding its HTTP handlers,
-//! request/response types, business rules and data access; shared infrastructure beside them.
+//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `profiles`, `admin`, …), each
+//! holding its HTTP handlers, request/response types, business rules and data access; shared
+//! infrastructure beside them.
 
 pub mod accounts;
 pub mod admin;
