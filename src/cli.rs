@@ -1,11 +1,11 @@
-//! The `theater` command line: `serve` (default), `migrate`, `seed`, `users`.
+//! The `theater` command line: `serve` (default), `migrate`, `seed`, `users`, `audit`.
 
 use std::net::IpAddr;
 
 use clap::{Args, Parser, Subcommand};
 
 // Each domain owns the arguments of its commands; this file only assembles them.
-pub use crate::{accounts::cli::UsersCommand, movies::import::SeedArgs};
+pub use crate::{accounts::cli::UsersCommand, admin::cli::AuditCommand, movies::import::SeedArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +47,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Read or prune the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Exit 0 when a running service answers `GET /health` with 200 (container health checks).
     Healthcheck {
         /// Defaults to `http://127.0.0.1:{PORT}/health`.
@@ -147,6 +150,29 @@ mod tests {
                 "--email",
                 "a@b.io",
                 "--if-missing"
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn admin_commands_name_one_user() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["theater"], args].concat());
+        assert!(parse(&["users", "deactivate", "--email", "a@b.io"]).is_ok());
+        assert!(parse(&["users", "revoke", "--id", "3"]).is_ok());
+        assert!(parse(&["users", "activate"]).is_err());
+        assert!(parse(&["users", "show", "--id", "3", "--email", "a@b.io"]).is_err());
+        assert!(parse(&["users", "list", "--sort", "-created_at", "--active", "true"]).is_ok());
+        assert!(parse(&["audit", "prune", "--before", "2026-12-01"]).is_ok());
+        assert!(parse(&["audit", "prune", "--before", "soon"]).is_err());
+        assert!(
+            parse(&[
+                "audit",
+                "list",
+                "--actor-id",
+                "1",
+                "--action",
+                "user.update"
             ])
             .is_ok()
         );

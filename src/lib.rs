@@ -1,9 +1,12 @@
 //! Theater: a movie catalog and accounts API, wire-compatible with the FastAPI "Movie Theater API".
 //!
-//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `community`, `lists`, `profiles`), each holding its HTTP handlers,
-//! request/response types, business rules and data access; shared infrastructure beside them.
+//! Layout: one module per domain (`accounts`, `movies`, `discovery`, `community`, `reviews`,
+//! `notifications`, `lists`, `profiles`, `admin`), each holding its HTTP handlers, request/response
+//! types, business rules and data access; shared infrastructure beside them.
 
 pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod catalog_cache;

@@ -71,6 +71,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Seed(args) => theater::movies::import::seed_command(config, args).await,
         Command::Users(command) => theater::accounts::cli::users_command(config, command).await,
+        Command::Audit(command) => theater::admin::cli::audit_command(config, command).await,
         Command::Healthcheck { url } => {
             let url =
                 url.unwrap_or_else(|| format!("http://127.0.0.1:{}/health", config.bind.port()));

@@ -42,6 +42,8 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .nest("/api/v1/users", crate::notifications::router())
         // `/users/me/lists/…` and `/lists/…`.
         .nest("/api/v1", crate::lists::router())
+        .nest("/api/v1/users", crate::accounts::users_router())
+        .nest("/api/v1/admin", crate::admin::router())
         .merge(crate::http::health::router())
         .split_for_parts()
 }

@@ -39,14 +39,10 @@ pub enum UsersCommand {
         #[arg(long)]
         if_missing: bool,
     },
-    /// Move an existing user to another group.
-    SetGroup {
-        #[arg(long)]
-        email: String,
-        /// user, moderator or admin.
-        #[arg(long)]
-        group: String,
-    },
+    /// `list`, `show`, `set-group`, `deactivate`, `activate`, `revoke`: the administration's
+    /// commands (`admin::cli`), with the API's rules.
+    #[command(flatten)]
+    Admin(crate::admin::cli::AdminUsersCommand),
 }
 
 pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Result<()> {
@@ -99,23 +95,7 @@ pub async fn users_command(config: Config, command: UsersCommand) -> anyhow::Res
             );
             Ok(())
         }
-        UsersCommand::SetGroup { email, group } => {
-            let email = parse::<Email>("email", &email);
-            let group = parse_group(&group);
-            let (email, group) = match (email, group) {
-                (Ok(e), Ok(g)) => (e, g),
-                (e, g) => {
-                    let problems: Vec<String> = [e.err(), g.err()].into_iter().flatten().collect();
-                    return Err(anyhow!(problems.join("\n")));
-                }
-            };
-            let db = database(&config).await?;
-            service::set_group(&db, &email, group)
-                .await
-                .map_err(message)?;
-            println!("user <{email}> is now in group {group}");
-            Ok(())
-        }
+        UsersCommand::Admin(command) => crate::admin::cli::users_command(config, command).await,
     }
 }
 

@@ -32,7 +32,7 @@ pub enum AccountError {
     UserNotFound,
     #[error("The old password is incorrect.")]
     WrongOldPassword,
-    /// `theater users set-group` for an address nobody has.
+    /// `theater users …` for an address nobody has.
     #[error("No user with the email {0}.")]
     NoSuchUser(Email),
     /// Password attempts (login, password change) over their limit.

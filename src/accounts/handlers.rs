@@ -7,13 +7,13 @@ use axum::{Json, extract::State, http::StatusCode};
 use super::{
     AccountError, Accounts,
     wire::{
-        ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse, MessageResponse,
-        PasswordChange, PasswordGrant, PasswordResetComplete, RefreshTokenRequest,
+        ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse, Me,
+        MessageResponse, PasswordChange, PasswordGrant, PasswordResetComplete, RefreshTokenRequest,
         TokenRefreshResponse, UserRegistrationResponse,
     },
 };
 use crate::{
-    auth::{AuthError, Authenticated, TokenError},
+    auth::{AuthError, Authenticated, SignedIn, TokenError},
     error::{DomainResultExt, Error},
     error_responses,
     http::{client_ip::ClientIp, extract::JsonBody, openapi::Internal},
@@ -306,4 +306,26 @@ pub async fn change_password(
         .change_password(user.user_id, old, new, client)
         .await?;
     Ok(message(PASSWORD_CHANGED))
+}
+
+error_responses! {
+    struct MeErrors = [AuthError::TOKEN_FAILURES, AuthError::UserNotActive];
+}
+
+/// The signed-in user: id, e-mail, group, active flag and when the account was created.
+#[utoipa::path(
+    get,
+    path = "/me/",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        MeErrors,
+    )
+)]
+pub async fn me(
+    SignedIn(caller): SignedIn,
+    State(accounts): State<Accounts>,
+) -> Result<Json<Me>, Error> {
+    Ok(Json(accounts.me(&caller).await?))
 }

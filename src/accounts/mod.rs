@@ -1,5 +1,5 @@
 //! Accounts: `/api/v1/accounts/` (register, activate, login, refresh, logout, password reset and
-//! change) and the operator commands behind `theater users`.
+//! change), the signed-in user's `/api/v1/users/me/`, and the operator commands behind `theater users`.
 //!
 //! Layout (the same in every domain): the router here, `handlers` (the JSON endpoints, each with the
 //! errors it documents), `wire` (their request and response types), `domain` (the parsed value
@@ -41,4 +41,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::change_password))
         .routes(routes!(handlers::request_password_reset))
         .routes(routes!(handlers::complete_password_reset))
+}
+
+/// `/api/v1/users/`: the signed-in user's own account (`GET /users/me/`).
+pub fn users_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(handlers::me))
 }

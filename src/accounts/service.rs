@@ -25,6 +25,7 @@ use super::{
     error::AccountError,
     limiter::{LimitError, Request},
     password,
+    wire::Me,
 };
 use crate::{
     auth::{AuthError, Group, IssuedToken, Tokens},
@@ -482,6 +483,22 @@ impl Accounts {
             .context("signing the access token")?)
     }
 
+    /// `GET /users/me/`: the caller's account (gone since the token was checked: 401 as for any
+    /// user who is not there).
+    pub async fn me(&self, caller: &crate::auth::Account) -> Result<Me> {
+        let user = user::Entity::find_by_id(caller.id)
+            .one(&self.db)
+            .await?
+            .ok_or(AccountError::Auth(AuthError::UserNotActive))?;
+        Ok(Me {
+            id: user.id,
+            email: user.email,
+            group: caller.group.as_str(),
+            is_active: user.is_active,
+            created_at: user.created_at,
+        })
+    }
+
     /// `POST /logout/`: the refresh token stops working, and so do the user's access tokens issued
     /// until now. Its faults are those of `/refresh/`.
     ///
@@ -603,21 +620,6 @@ async fn set_password(
 pub struct LoginTokens {
     pub access_token: String,
     pub refresh_token: String,
-}
-
-/// Moves a user to another group (`theater users set-group`).
-pub async fn set_group(db: &DatabaseConnection, email: &Email, group: Group) -> Result<()> {
-    let group_id = group_id(db, group).await?;
-    let updated = user::Entity::update_many()
-        .col_expr(user::Column::GroupId, Expr::value(group_id))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Email.eq(email.as_str()))
-        .exec(db)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(AccountError::NoSuchUser(email.clone()));
-    }
-    Ok(())
 }
 
 /// Deletes expired activation, password-reset and refresh tokens; returns how many.

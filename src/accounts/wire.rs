@@ -139,3 +139,19 @@ pub struct TokenRefreshResponse {
     #[schema(example = "bearer")]
     pub token_type: &'static str,
 }
+
+/// `GET /users/me/`: the signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[schema(example = 1)]
+    pub id: i32,
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// `user`, `moderator` or `admin`.
+    #[schema(example = "user")]
+    pub group: &'static str,
+    pub is_active: bool,
+    #[serde(serialize_with = "crate::reviews::wire::iso_seconds")]
+    #[schema(value_type = String, example = "2026-12-01T18:00:00Z")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

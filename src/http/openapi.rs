@@ -26,6 +26,7 @@ use crate::error::{DomainError, ErrorBody, FieldError, ValidationErrorBody};
         (name = "reviews", description = "Reviews with replies, reactions and reports"),
         (name = "notifications", description = "The signed-in user's notifications and e-mail settings"),
         (name = "lists", description = "Users' lists of movies: the built-in favorites and watchlist, and their own; public ones for anyone"),
+        (name = "admin", description = "Administration for moderators and admins: users, sessions, the moderation queue and the audit log"),
         (name = "health", description = "Service health"),
     )
 )]

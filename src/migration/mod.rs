@@ -16,6 +16,7 @@ pub mod m20261204_000008_community;
 mod m20261205_000009_reviews;
 mod m20261205_000010_lists;
 mod m20261206_000011_notifications;
+mod m20261207_000012_audit;
 mod m20261208_000013_object_deletions;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_reviews::Migration),
             Box::new(m20261205_000010_lists::Migration),
             Box::new(m20261206_000011_notifications::Migration),
+            Box::new(m20261207_000012_audit::Migration),
             Box::new(m20261208_000013_object_deletions::Migration),
         ]
     }

@@ -67,11 +67,12 @@ error_responses! {
     )
 )]
 pub async fn create_movie(
-    _writer: CatalogWriter,
+    CatalogWriter(writer): CatalogWriter,
     State(catalog): State<Catalog>,
     JsonBody(movie): JsonBody<NewMovie>,
 ) -> Result<(StatusCode, Json<MovieDetail>), Error> {
-    Ok((StatusCode::CREATED, Json(catalog.create(&movie).await?)))
+    let created = catalog.create(&movie, writer.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 error_responses! {
@@ -118,12 +119,14 @@ error_responses! {
     )
 )]
 pub async fn update_movie(
-    _writer: CatalogWriter,
+    CatalogWriter(writer): CatalogWriter,
     State(catalog): State<Catalog>,
     PathParams(path): PathParams<MoviePath>,
     JsonBody(update): JsonBody<MovieUpdate>,
 ) -> Result<Json<MovieUpdated>, Error> {
-    catalog.update(path.movie_id, &update).await?;
+    catalog
+        .update(path.movie_id, &update, writer.as_ref())
+        .await?;
     Ok(Json(MovieUpdated { detail: UPDATED }))
 }
 
@@ -144,10 +147,10 @@ error_responses! {
     )
 )]
 pub async fn delete_movie(
-    _writer: CatalogWriter,
+    CatalogWriter(writer): CatalogWriter,
     State(catalog): State<Catalog>,
     PathParams(path): PathParams<MoviePath>,
 ) -> Result<StatusCode, Error> {
-    catalog.delete(path.movie_id).await?;
+    catalog.delete(path.movie_id, writer.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

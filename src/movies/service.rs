@@ -16,6 +16,7 @@ use super::{
     wire::{ListQuery, MovieDetail, MovieList, MovieListItem, MovieUpdate, NewMovie},
 };
 use crate::{
+    audit::Actor,
     catalog_cache::{CatalogCache, to_json},
     state::AppState,
 };
@@ -115,9 +116,10 @@ impl Catalog {
             .ok_or(CatalogError::MovieNotFound)
     }
 
-    /// Adds a movie; missing countries, genres, actors and languages are created.
-    pub async fn create(&self, movie: &NewMovie) -> Result<MovieDetail> {
-        match store::create_movie(&self.db, movie).await {
+    /// Adds a movie; missing countries, genres, actors and languages are created. A staff
+    /// `writer`'s change is audited in its transaction.
+    pub async fn create(&self, movie: &NewMovie, writer: Option<&Actor>) -> Result<MovieDetail> {
+        match store::create_movie(&self.db, movie, writer).await {
             Ok(detail) => {
                 self.cache.movie_changed();
                 Ok(detail)
@@ -135,8 +137,13 @@ impl Catalog {
     }
 
     /// Changes the given fields of a movie.
-    pub async fn update(&self, id: MovieId, update: &MovieUpdate) -> Result<()> {
-        match store::update_movie(&self.db, row_id(id)?, update).await? {
+    pub async fn update(
+        &self,
+        id: MovieId,
+        update: &MovieUpdate,
+        writer: Option<&Actor>,
+    ) -> Result<()> {
+        match store::update_movie(&self.db, row_id(id)?, update, writer).await? {
             UpdateOutcome::Updated => {
                 self.cache.movie_changed();
                 Ok(())
@@ -147,8 +154,8 @@ impl Catalog {
     }
 
     /// Removes a movie and its genre, actor and language links.
-    pub async fn delete(&self, id: MovieId) -> Result<()> {
-        if store::delete_movie(&self.db, row_id(id)?).await? {
+    pub async fn delete(&self, id: MovieId, writer: Option<&Actor>) -> Result<()> {
+        if store::delete_movie(&self.db, row_id(id)?, writer).await? {
             self.cache.movie_changed();
             Ok(())
         } else {

@@ -10,7 +10,10 @@ use sea_orm::{
     Statement, Value, sea_query::ArrayType,
 };
 
+use serde_json::json;
+
 use crate::{
+    audit::{self, Actor, action, target},
     db::{Sql, begin_write, statement},
     error::is_integrity_error,
 };
@@ -503,6 +506,7 @@ impl From<DbErr> for CreateError {
 pub async fn create_movie(
     db: &DatabaseConnection,
     movie: &NewMovie,
+    writer: Option<&Actor>,
 ) -> Result<MovieDetail, CreateError> {
     let txn = begin_catalog_write(db).await?;
     if movie_exists(&txn, movie.name.as_str(), movie.date.get()).await? {
@@ -541,6 +545,17 @@ pub async fn create_movie(
     index_movies(&txn, &[(id, movie.name.as_str(), movie.overview.as_str())]).await?;
     let named: Vec<(i32, &str)> = actors.iter().map(|a| (a.id, a.name.as_str())).collect();
     index_actors(&txn, &named).await?;
+    if let Some(actor) = writer {
+        let details = json!({"name": movie.name.as_str(), "date": movie.date.get()});
+        audit::record(
+            &txn,
+            actor,
+            action::MOVIE_CREATE,
+            &target("movie", id),
+            details,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(MovieDetail {
         id,
@@ -654,10 +669,14 @@ pub enum UpdateOutcome {
 
 /// Applies the given fields. An explicit `null` is refused as the original's NOT NULL columns refused
 /// it, after the 404 check as there.
+///
+/// A staff `writer`'s change is audited in its transaction, with the names of the fields it set. A
+/// PATCH that sets nothing writes nothing, and so records nothing.
 pub async fn update_movie(
     db: &DatabaseConnection,
     id: i32,
     update: &MovieUpdate,
+    writer: Option<&Actor>,
 ) -> Result<UpdateOutcome, DbErr> {
     if update.sets_null || update.is_empty() {
         let exists = db
@@ -688,10 +707,12 @@ pub async fn update_movie(
     ];
     let mut sql = Sql::default();
     let mut sets = Vec::new();
+    let mut fields = Vec::new();
     for (column, value) in changes {
         if let Some(value) = value {
             let p = sql.bind(value);
             sets.push(format!("{column} = {p}"));
+            fields.push(column);
         }
     }
     let id = sql.bind(id);
@@ -715,22 +736,48 @@ pub async fn update_movie(
         );
         index_movies(&txn, &[(id, &name, &overview)]).await?;
     }
+    if let Some(actor) = writer {
+        let target = target("movie", row.try_get_by_index::<i32>(0)?);
+        let details = json!({ "fields": fields });
+        audit::record(&txn, actor, action::MOVIE_UPDATE, &target, details).await?;
+    }
     txn.commit().await?;
     Ok(UpdateOutcome::Updated)
 }
 
-/// Deletes a movie (its link rows go by `ON DELETE CASCADE`); `false` when there was none.
-pub async fn delete_movie(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
+/// Deletes a movie (its link rows go by `ON DELETE CASCADE`); `false` when there was none. A staff
+/// `writer`'s deletion is audited in its transaction, with the movie's name and date.
+pub async fn delete_movie(
+    db: &DatabaseConnection,
+    id: i32,
+    writer: Option<&Actor>,
+) -> Result<bool, DbErr> {
     let txn = begin_catalog_write(db).await?;
-    let result = txn
-        .execute_raw(statement(
+    let Some(row) = txn
+        .query_one_raw(statement(
             &txn,
-            "DELETE FROM movies WHERE id = $1",
+            "DELETE FROM movies WHERE id = $1 RETURNING name, date",
             [id.into()],
         ))
+        .await?
+    else {
+        return Ok(false);
+    };
+    if let Some(actor) = writer {
+        let (name, date): (String, NaiveDate) =
+            (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        let details = json!({"name": name, "date": date});
+        audit::record(
+            &txn,
+            actor,
+            action::MOVIE_DELETE,
+            &target("movie", id),
+            details,
+        )
         .await?;
+    }
     txn.commit().await?;
-    Ok(result.rows_affected() > 0)
+    Ok(true)
 }
 
 /// Whether a movie with this name and date exists.

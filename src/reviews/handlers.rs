@@ -17,7 +17,10 @@ use crate::{
     community::wire::ReactionBody,
     error::Error,
     error_responses,
-    http::extract::{JsonBody, PathParams, QueryParams},
+    http::{
+        client_ip::ClientIp,
+        extract::{JsonBody, PathParams, QueryParams},
+    },
     movies::wire::MoviePath,
 };
 
@@ -193,10 +196,11 @@ error_responses! {
 )]
 pub async fn delete_review(
     SignedIn(caller): SignedIn,
+    ClientIp(client): ClientIp,
     State(reviews): State<Reviews>,
     PathParams(path): PathParams<ReviewPath>,
 ) -> Result<StatusCode, Error> {
-    reviews.delete(&caller, path.review_id).await?;
+    reviews.delete(&caller, client, path.review_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

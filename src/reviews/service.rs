@@ -216,13 +216,20 @@ impl Reviews {
     }
 
     /// `DELETE /reviews/{review_id}/`: by the author or staff; a tombstone when replies exist.
-    pub async fn delete(&self, caller: &Account, id: RowId) -> Result<store::Deleted> {
+    /// Staff deleting someone else's review is audited, with the caller's address `client`.
+    pub async fn delete(
+        &self,
+        caller: &Account,
+        client: Option<std::net::IpAddr>,
+        id: RowId,
+    ) -> Result<store::Deleted> {
         let id = row(id, ReviewsError::ReviewNotFound)?;
         let by = Deleter {
             user_id: caller.id,
             staff: caller.group.is_staff(),
         };
-        match store::delete(&self.db, id, by).await? {
+        let actor = crate::audit::Actor::user(caller, client);
+        match store::delete(&self.db, id, by, &actor).await? {
             Outcome::Done(deleted) => Ok(deleted),
             Outcome::NotFound => Err(ReviewsError::ReviewNotFound),
             Outcome::Forbidden => Err(ReviewsError::CannotDelete),

@@ -18,7 +18,10 @@ use super::{
     domain::{ReportReason, ReviewSort, ReviewText, public_name},
     wire::{PublicUser, Review},
 };
+use serde_json::json;
+
 use crate::{
+    audit::{self, Actor},
     community::domain::Reaction,
     db::{begin_write, execute, statement},
 };
@@ -303,20 +306,32 @@ pub enum Deleted {
 }
 
 /// Deletes a live review: a tombstone when it has replies (text, author, reactions and reports go),
-/// else the row, and then every tombstone above it left without replies.
+/// else the row, and then every tombstone above it left without replies. A staff member's deletion
+/// of someone else's review is audited (as `actor`) in the same transaction.
 pub async fn delete(
     db: &DatabaseConnection,
     id: i32,
     by: Deleter,
+    actor: &Actor,
 ) -> Result<Outcome<Deleted>, DbErr> {
     let txn = begin_write(db).await?;
     let Some(locked) = lock_live(&txn, id).await? else {
         return Ok(Outcome::NotFound);
     };
-    if !by.staff && locked.author != Some(by.user_id) {
+    let own = locked.author == Some(by.user_id);
+    if !by.staff && !own {
         return Ok(Outcome::Forbidden);
     }
     let deleted = remove_locked(&txn, id, &locked).await?;
+    if !own {
+        let details = json!({
+            "author_id": locked.author,
+            "movie_id": locked.movie_id,
+            "tombstone": deleted == Deleted::Tombstone,
+        });
+        let target = audit::target("review", id);
+        audit::record(&txn, actor, audit::action::REVIEW_DELETE, &target, details).await?;
+    }
     txn.commit().await?;
     Ok(Outcome::Done(deleted))
 }
@@ -524,4 +539,53 @@ pub async fn report(
         .query_one_raw(statement(db, sql, [Value::from(id)]))
         .await?
         .is_some())
+}
+
+/// The moderation queue's order: most reported first, then newest. Tombstones never have reports
+/// (deleting a review removes them), so they appear only in the unfiltered list, and last.
+const BY_REPORTS: &str = "(SELECT COUNT(*) FROM review_reports rr WHERE rr.review_id = r.id)";
+
+/// `WHERE` of the moderation queue: every review, or (`reported_only`) those with a report.
+fn reported_condition(reported_only: bool) -> &'static str {
+    if reported_only {
+        " WHERE EXISTS (SELECT 1 FROM review_reports rr WHERE rr.review_id = r.id)"
+    } else {
+        ""
+    }
+}
+
+/// How many reviews the moderation queue holds.
+pub async fn count_by_reports(
+    db: &impl ConnectionTrait,
+    reported_only: bool,
+) -> Result<i64, DbErr> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM reviews r{}",
+        reported_condition(reported_only)
+    );
+    let row = db
+        .query_one_raw(statement(db, &sql, []))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("COUNT(*) returned no row".into()))?;
+    row.try_get_by_index(0)
+}
+
+/// A page of the moderation queue: reviews with their number of reports, most reported first.
+pub async fn page_by_reports(
+    db: &impl ConnectionTrait,
+    reported_only: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(Review, i64)>, DbErr> {
+    let sql = format!(
+        "SELECT {COLUMNS}, {BY_REPORTS} AS reports {FROM}{} \
+         ORDER BY reports DESC, r.id DESC LIMIT $1 OFFSET $2",
+        reported_condition(reported_only)
+    );
+    let values = [Value::from(limit), Value::from(offset)];
+    db.query_all_raw(statement(db, &sql, values))
+        .await?
+        .iter()
+        .map(|row| Ok((review(row)?, row.try_get_by_index::<i64>(13)?)))
+        .collect()
 }

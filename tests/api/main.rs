@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod cli;
 mod community;
 mod connections;

@@ -10,7 +10,7 @@ mod refresh_logout;
 mod register;
 mod resend_and_reset_request;
 mod token_cleanup;
-mod users_cli;
+pub(crate) mod users_cli;
 
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, sea_query::Expr};

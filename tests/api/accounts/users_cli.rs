@@ -5,7 +5,8 @@ use theater::entities::{email_outbox, user, user_group};
 
 use crate::helpers::{TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, accounts::PASSWORD};
 
-fn theater(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+/// `theater {args}` on the SQLite database in `dir`: (exit code, stdout, stderr).
+pub(crate) fn theater(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_theater"))
         .args(args)
         .current_dir(dir)
