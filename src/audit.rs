@@ -26,6 +26,7 @@ use crate::{
 pub mod action {
     pub const USER_UPDATE: &str = "user.update";
     pub const USER_SESSIONS_REVOKE: &str = "user.sessions.revoke";
+    pub const USER_DELETE: &str = "user.delete";
     pub const REVIEW_DELETE: &str = "review.delete";
     pub const REVIEW_DISMISS_REPORTS: &str = "review.dismiss_reports";
     pub const MOVIE_CREATE: &str = "movie.create";

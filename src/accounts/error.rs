@@ -32,6 +32,9 @@ pub enum AccountError {
     UserNotFound,
     #[error("The old password is incorrect.")]
     WrongOldPassword,
+    /// `DELETE /users/me/` with a password that is not the account's.
+    #[error("Invalid password.")]
+    InvalidPassword,
     /// `theater users …` for an address nobody has.
     #[error("No user with the email {0}.")]
     NoSuchUser(Email),
@@ -57,7 +60,8 @@ impl DomainError for AccountError {
             | Self::AlreadyActive
             | Self::InvalidResetToken
             | Self::BadRefreshToken(_)
-            | Self::WrongOldPassword => StatusCode::BAD_REQUEST,
+            | Self::WrongOldPassword
+            | Self::InvalidPassword => StatusCode::BAD_REQUEST,
             Self::InvalidCredentials | Self::RefreshTokenNotFound => StatusCode::UNAUTHORIZED,
             Self::NotActivated => StatusCode::FORBIDDEN,
             Self::UserNotFound | Self::NoSuchUser(_) => StatusCode::NOT_FOUND,

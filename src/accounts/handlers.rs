@@ -7,9 +7,9 @@ use axum::{Json, extract::State, http::StatusCode};
 use super::{
     AccountError, Accounts,
     wire::{
-        ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse, Me,
-        MessageResponse, PasswordChange, PasswordGrant, PasswordResetComplete, RefreshTokenRequest,
-        TokenRefreshResponse, UserRegistrationResponse,
+        AccountDeletion, ActivationRequest, Credentials, EmailRequest, LoginBody, LoginResponse,
+        Me, MessageResponse, PasswordChange, PasswordGrant, PasswordResetComplete,
+        RefreshTokenRequest, TokenRefreshResponse, UserRegistrationResponse,
     },
 };
 use crate::{
@@ -328,4 +328,68 @@ pub async fn me(
     State(accounts): State<Accounts>,
 ) -> Result<Json<Me>, Error> {
     Ok(Json(accounts.me(&caller).await?))
+}
+
+error_responses! {
+    struct ExportErrors = [AuthError::TOKEN_FAILURES, AuthError::UserNotActive];
+}
+
+/// Everything Theater stores about the signed-in user, as one JSON document: `account` (no
+/// password hash), `profile`, `ratings`, `movie_reactions`, `reviews`, `review_reactions`,
+/// `reports`, `lists` (with their movies), `notifications`, `notification_settings`. No token and
+/// no hash is ever in it.
+#[utoipa::path(
+    get,
+    path = "/me/export/",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export", body = Object),
+        ExportErrors,
+    )
+)]
+pub async fn export_me(
+    SignedIn(caller): SignedIn,
+    State(accounts): State<Accounts>,
+) -> Result<Json<serde_json::Value>, Error> {
+    Ok(Json(accounts.export(caller.id).await?))
+}
+
+error_responses! {
+    struct DeleteMeErrors = [
+        AuthError::TOKEN_FAILURES,
+        AuthError::UserNotActive,
+        AccountError::InvalidPassword,
+        crate::admin::AdminError::LastAdmin,
+    ];
+}
+
+/// Deletes the signed-in user's account with everything of theirs, as the admin delete does
+/// (reviews by the review rule, the avatar object after the commit), once the password confirms
+/// it: 400 `Invalid password.` otherwise (counted by the login's limiter). The last active admin
+/// cannot delete themselves (409).
+#[utoipa::path(
+    delete,
+    path = "/me/",
+    tag = "accounts",
+    request_body = AccountDeletion,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted; empty body"),
+        DeleteMeErrors,
+    )
+)]
+pub async fn delete_me(
+    SignedIn(caller): SignedIn,
+    State(accounts): State<Accounts>,
+    State(admin): State<crate::admin::Admin>,
+    ClientIp(client): ClientIp,
+    JsonBody(body): JsonBody<AccountDeletion>,
+) -> Result<StatusCode, Error> {
+    accounts
+        .confirm_password(caller.id, &body.password, client)
+        .await?;
+    let actor = crate::audit::Actor::user(&caller, client);
+    admin.delete_user_row(&actor, caller.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

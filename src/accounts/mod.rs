@@ -11,6 +11,7 @@ pub mod cli;
 pub mod deletion;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod handlers;
 pub mod limiter;
 pub mod pages;
@@ -45,5 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `/api/v1/users/`: the signed-in user's own account (`GET /users/me/`).
 pub fn users_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(handlers::me))
+    OpenApiRouter::new()
+        .routes(routes!(handlers::me, handlers::delete_me))
+        .routes(routes!(handlers::export_me))
 }

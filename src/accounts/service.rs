@@ -521,6 +521,42 @@ impl Accounts {
     /// `POST /password-change/`: the signed-in user's new password; every refresh token of theirs is
     /// revoked and a notice e-mailed. Guesses at the old password count against the login limit, so a
     /// stolen access token cannot be used to brute-force it.
+    /// `GET /users/me/export/`: everything stored about the user (`accounts::export`).
+    pub async fn export(&self, user_id: i32) -> Result<serde_json::Value> {
+        super::export::export(&self.db, user_id)
+            .await?
+            .ok_or_else(|| AuthError::UserNotActive.into())
+    }
+
+    /// Checks the signed-in user's own password (the self-service deletion asks for it), counted
+    /// by the login's limiter like every password attempt.
+    pub async fn confirm_password(
+        &self,
+        user_id: i32,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<()> {
+        let user = user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+            .filter(|u| u.is_active)
+            .ok_or(AuthError::UserNotActive)?;
+        let attempt = self
+            .limits
+            .begin_password_attempt(&self.db, &user.email, client)
+            .await
+            .map_err(|e| e.into_account_error(too_many_logins))?;
+        let matches = password::verify(password, Some(user.hashed_password.clone()))
+            .await
+            .context("verifying the password")?;
+        if !matches {
+            attempt.failed();
+            return Err(AccountError::InvalidPassword);
+        }
+        attempt.succeeded(&self.db).await;
+        Ok(())
+    }
+
     pub async fn change_password(
         &self,
         user_id: i32,

@@ -104,6 +104,12 @@ pub struct RefreshTokenRequest {
     pub refresh_token: String,
 }
 
+/// `DELETE /users/me/` body: the account's password, to confirm.
+#[derive(Debug, ToSchema, FromFields)]
+pub struct AccountDeletion {
+    pub password: String,
+}
+
 /// `{old_password, new_password}`.
 #[derive(Debug, ToSchema, FromFields)]
 pub struct PasswordChange {

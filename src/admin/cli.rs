@@ -1,4 +1,4 @@
-//! `theater users list|show|set-group|deactivate|activate|revoke` and `theater audit list|prune`:
+//! `theater users list|show|set-group|deactivate|activate|revoke|delete` and `theater audit list|prune`:
 //! the administration for operators without a token, with the API's rules (the last-admin guard,
 //! revocation, the audit entry in the change's transaction) through the same [`Admin`] service.
 //! Entries are recorded with the actor `cli`. A running service learns a revocation made here from
@@ -72,6 +72,8 @@ pub enum AdminUsersCommand {
     Activate(Who),
     /// Sign a user out everywhere: refresh tokens deleted, access tokens issued until now refused.
     Revoke(Who),
+    /// Delete a user and all of theirs, as the API's delete does (not the last active admin).
+    Delete(Who),
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +224,12 @@ pub async fn users_command(config: Config, command: AdminUsersCommand) -> anyhow
             admin.revoke_sessions(&cli, id).await.map_err(message)?;
             let user = admin.user(id).await.map_err(message)?.user;
             println!("{}: every session revoked", describe(&user));
+        }
+        AdminUsersCommand::Delete(who) => {
+            let id = resolve(&admin, &who).await?;
+            let user = admin.user(id).await.map_err(message)?.user;
+            admin.delete_user(&cli, id).await.map_err(message)?;
+            println!("{} is deleted, with everything of theirs", describe(&user));
         }
     }
     Ok(())

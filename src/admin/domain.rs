@@ -18,6 +18,7 @@ pub enum Permission {
     ReadUsers,
     ChangeUsers,
     RevokeSessions,
+    DeleteUsers,
     ModerateReviews,
     ReadAudit,
 }
@@ -27,7 +28,9 @@ impl Permission {
     pub fn needs(self) -> Group {
         match self {
             Self::ReadUsers | Self::ModerateReviews => Group::Moderator,
-            Self::ChangeUsers | Self::RevokeSessions | Self::ReadAudit => Group::Admin,
+            Self::ChangeUsers | Self::RevokeSessions | Self::DeleteUsers | Self::ReadAudit => {
+                Group::Admin
+            }
         }
     }
 
@@ -42,6 +45,7 @@ impl std::fmt::Display for Permission {
             Self::ReadUsers => "Only moderators and admins can read users.",
             Self::ChangeUsers => "Only admins can change users.",
             Self::RevokeSessions => "Only admins can revoke sessions.",
+            Self::DeleteUsers => "Only admins can delete users.",
             Self::ModerateReviews => "Only moderators and admins can moderate reviews.",
             Self::ReadAudit => "Only admins can read the audit log.",
         })

@@ -54,6 +54,7 @@ permissions!(
     ReadUsers,
     ChangeUsers,
     RevokeSessions,
+    DeleteUsers,
     ModerateReviews,
     ReadAudit
 );
@@ -174,6 +175,41 @@ pub async fn update_user(
     Ok(Json(
         admin.update(&staff.actor, path.user_id, &changes).await?,
     ))
+}
+
+error_responses! {
+    struct DeleteErrors = [
+        AuthError::TOKEN_FAILURES,
+        AuthError::UserNotActive,
+        AdminError::Forbidden(Permission::DeleteUsers),
+        AdminError::UserNotFound,
+        AdminError::LastAdmin,
+    ];
+}
+
+/// Deletes a user and all of theirs in one transaction: account, profile, tokens, ratings and
+/// reactions (taken out of the movies' aggregates), lists, notifications, settings; their reviews
+/// as a review `DELETE` does (a tombstone where replies remain, else gone). The avatar object is
+/// removed after the commit, retried until storage answers. The last active admin cannot be
+/// deleted (409). Audited as `user.delete`. Admins only.
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/",
+    tag = "admin",
+    params(("user_id" = i64, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted; empty body"),
+        DeleteErrors,
+    )
+)]
+pub async fn delete_user(
+    staff: Staff<DeleteUsers>,
+    State(admin): State<Admin>,
+    PathParams(path): PathParams<UserPath>,
+) -> Result<StatusCode, Error> {
+    admin.delete_user(&staff.actor, path.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 error_responses! {

@@ -23,7 +23,11 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::list_users))
-        .routes(routes!(handlers::get_user, handlers::update_user))
+        .routes(routes!(
+            handlers::get_user,
+            handlers::update_user,
+            handlers::delete_user
+        ))
         .routes(routes!(handlers::revoke_sessions))
         .routes(routes!(handlers::reported_reviews))
         .routes(routes!(handlers::dismiss_reports))

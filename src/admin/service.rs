@@ -252,6 +252,50 @@ impl Admin {
         Ok(user)
     }
 
+    /// `DELETE /admin/users/{user_id}/` (and `DELETE /users/me/`, `theater users delete`): the user
+    /// and all of theirs, in one transaction (`accounts::deletion`), never the last active admin
+    /// (409, under the guard's lock). Audited as `user.delete` in that transaction. Their avatar
+    /// object goes after the commit — at once when storage answers, else by the retrying job.
+    pub async fn delete_user(&self, actor: &Actor, id: RowId) -> Result<()> {
+        self.delete_user_row(actor, row(id, AdminError::UserNotFound)?)
+            .await
+    }
+
+    /// [`Admin::delete_user`] by row id.
+    pub async fn delete_user_row(&self, actor: &Actor, id: i32) -> Result<()> {
+        let txn = begin_write(&self.db).await?;
+        let admins = store::lock_active_admins(&txn).await?;
+        let Some((group, active)) = store::lock_user(&txn, id).await? else {
+            return Err(AdminError::UserNotFound);
+        };
+        if group == Group::Admin && active && admins.iter().all(|admin| *admin == id) {
+            return Err(AdminError::LastAdmin);
+        }
+        let deleted = crate::accounts::deletion::delete_account(&txn, id)
+            .await?
+            .ok_or(AdminError::UserNotFound)?;
+        let target = audit::target("user", id);
+        let details = json!({
+            "email": deleted.email,
+            "group": group.as_str(),
+            "reviews_deleted": deleted.reviews,
+            "avatar": deleted.avatar,
+        });
+        audit::record(&txn, actor, action::USER_DELETE, &target, details).await?;
+        txn.commit().await?;
+        if deleted.avatar.is_some() {
+            match crate::object_cleanup::purge_due(&self.db, &self.storage).await {
+                Ok(round) if round.failed > 0 => tracing::warn!(
+                    user_id = id,
+                    "the avatar of a deleted user is kept for a retry: storage refused it"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(user_id = id, "object deletions: {e}"),
+            }
+        }
+        Ok(())
+    }
+
     /// `POST /admin/users/{user_id}/sessions/revoke/`: every refresh token gone, every access token
     /// issued until now refused (`Token has been revoked.`).
     pub async fn revoke_sessions(&self, actor: &Actor, id: RowId) -> Result<()> {

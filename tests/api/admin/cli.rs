@@ -142,3 +142,37 @@ async fn operators_manage_users_and_read_the_audit_log_without_a_token() {
     assert_eq!(log.lines().count(), 1, "{log}");
     assert!(log.contains("audit.prune"), "{log}");
 }
+
+#[tokio::test]
+async fn operators_delete_users_but_never_the_last_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &format!(
+            "users create --email boss@example.com --password {PASSWORD} --group admin --active"
+        ),
+    );
+    ok(
+        d,
+        &format!("users create --email gone@example.com --password {PASSWORD} --active"),
+    );
+    let out = ok(d, "users delete --email gone@example.com");
+    assert!(
+        out.contains("gone@example.com") && out.contains("deleted"),
+        "{out}"
+    );
+    assert!(!ok(d, "users list").contains("gone@example.com"));
+    let err = refused(d, "users delete --email boss@example.com");
+    assert!(
+        err.contains("The last active admin cannot be removed."),
+        "{err}"
+    );
+    let err = refused(d, "users delete --email nobody@example.com");
+    assert!(
+        err.contains("not found") || err.contains("No user"),
+        "{err}"
+    );
+    let audit = ok(d, "audit list --action user.delete");
+    assert_eq!(audit.lines().count(), 1, "{audit}");
+}

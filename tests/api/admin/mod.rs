@@ -3,6 +3,7 @@
 
 mod audit;
 mod cli;
+mod deletion;
 mod me;
 mod moderation;
 mod openapi;
