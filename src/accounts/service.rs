@@ -536,6 +536,20 @@ impl Accounts {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<()> {
+        self.own_password(user_id, password, client, AccountError::InvalidPassword)
+            .await
+            .map(drop)
+    }
+
+    /// The active user `user_id` once `password` is theirs (else `wrong`), counted by the login's
+    /// limiter like every password attempt.
+    async fn own_password(
+        &self,
+        user_id: i32,
+        password: &str,
+        client: Option<IpAddr>,
+        wrong: AccountError,
+    ) -> Result<user::Model> {
         let user = user::Entity::find_by_id(user_id)
             .one(&self.db)
             .await?
@@ -551,10 +565,10 @@ impl Accounts {
             .context("verifying the password")?;
         if !matches {
             attempt.failed();
-            return Err(AccountError::InvalidPassword);
+            return Err(wrong);
         }
         attempt.succeeded(&self.db).await;
-        Ok(())
+        Ok(user)
     }
 
     pub async fn change_password(
@@ -564,24 +578,14 @@ impl Accounts {
         new_password: &Password,
         client: Option<IpAddr>,
     ) -> Result<()> {
-        let user = user::Entity::find_by_id(user_id)
-            .one(&self.db)
-            .await?
-            .filter(|u| u.is_active)
-            .ok_or(AuthError::UserNotActive)?;
-        let attempt = self
-            .limits
-            .begin_password_attempt(&self.db, &user.email, client)
-            .await
-            .map_err(|e| e.into_account_error(too_many_logins))?;
-        let matches = password::verify(old_password, Some(user.hashed_password.clone()))
-            .await
-            .context("verifying the password")?;
-        if !matches {
-            attempt.failed();
-            return Err(AccountError::WrongOldPassword);
-        }
-        attempt.succeeded(&self.db).await;
+        let user = self
+            .own_password(
+                user_id,
+                old_password,
+                client,
+                AccountError::WrongOldPassword,
+            )
+            .await?;
         let hashed_password = password::hash(new_password.expose())
             .await
             .context("hashing the password")?;

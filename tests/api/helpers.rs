@@ -286,6 +286,20 @@ impl TestApp {
         self.client.request(method, self.url(path))
     }
 
+    /// The one number `sql` selects (COUNT and SUM are BIGINT on PostgreSQL, an id INTEGER).
+    pub async fn number_of(&self, sql: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .expect("a number")
+    }
+
     /// `method` on `path` with an optional `Authorization` value and JSON body: status and JSON.
     pub async fn call(
         &self,

@@ -3,7 +3,6 @@
 //! the commit. On SQLite and PostgreSQL.
 
 use reqwest::Method;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use theater::auth::Group;
 
@@ -16,19 +15,6 @@ use crate::{
 };
 
 impl TestApp {
-    async fn count_of(&self, sql: &str) -> i64 {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
-            .await
-            .expect("query")
-            .expect("a row");
-        row.try_get_by_index::<i64>(0)
-            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
-            .expect("a number")
-    }
-
     async fn ok(&self, method: Method, path: &str, auth: &str, body: Option<Value>) -> Value {
         let (status, answer) = self.call(method, path, Some(auth), body).await;
         assert!((200..300).contains(&status), "{path}: {status} {answer}");
@@ -54,7 +40,7 @@ async fn leftovers(app: &TestApp, user_id: i32) -> Vec<(&'static str, i64)> {
         ("notification_settings", "user_id"),
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} = {user_id}");
-        left.push((table, app.count_of(&sql).await));
+        left.push((table, app.number_of(&sql).await));
     }
     left
 }
@@ -245,7 +231,7 @@ async fn deleting_a_user_leaves_nothing_of_theirs(backend: Backend) {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["target"], format!("user:{ann}"));
     assert_eq!(
-        app.count_of("SELECT COUNT(*) FROM object_deletions").await,
+        app.number_of("SELECT COUNT(*) FROM object_deletions").await,
         0
     );
     let path = avatar_url

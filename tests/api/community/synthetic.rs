@@ -17,20 +17,6 @@ use crate::{
 };
 
 impl TestApp {
-    async fn one_number(&self, sql: &str) -> i64 {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
-            .await
-            .expect("query")
-            .expect("a row");
-        // COUNT and SUM are BIGINT on PostgreSQL, MIN of an id INTEGER.
-        row.try_get_by_index::<i64>(0)
-            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
-            .expect("a number")
-    }
-
     /// Every `movie_stats` row as text, in movie order (to compare two states).
     async fn stats_rows(&self) -> Vec<String> {
         let backend = self.db.get_database_backend();
@@ -71,7 +57,7 @@ async fn a_synthetic_community_is_consistent_and_served(backend: Backend) {
     assert!(report.ratings > 1_000, "{report:?}");
     assert!(report.reviews > BUSY_MOVIE_REVIEWS, "{report:?}");
     assert_eq!(
-        app.one_number("SELECT COUNT(*) FROM movie_ratings").await,
+        app.number_of("SELECT COUNT(*) FROM movie_ratings").await,
         report.ratings as i64
     );
 
@@ -81,13 +67,13 @@ async fn a_synthetic_community_is_consistent_and_served(backend: Backend) {
     rebuild_stats(&app.db).await.expect("rebuild");
     assert_eq!(app.stats_rows().await, before);
     assert_eq!(
-        app.one_number("SELECT COALESCE(SUM(rating_count), 0) FROM movie_stats")
+        app.number_of("SELECT COALESCE(SUM(rating_count), 0) FROM movie_stats")
             .await,
         report.ratings as i64
     );
-    let first = app.one_number("SELECT MIN(id) FROM movies").await;
+    let first = app.number_of("SELECT MIN(id) FROM movies").await;
     let busy_reviews = app
-        .one_number(&format!(
+        .number_of(&format!(
             "SELECT COUNT(*) FROM reviews WHERE movie_id = {first}"
         ))
         .await;
@@ -102,10 +88,10 @@ async fn a_synthetic_community_is_consistent_and_served(backend: Backend) {
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["reviews"], busy_reviews);
     let likes = app
-        .one_number("SELECT COALESCE(SUM(likes), 0) FROM reviews")
+        .number_of("SELECT COALESCE(SUM(likes), 0) FROM reviews")
         .await;
     let like_rows = app
-        .one_number("SELECT COUNT(*) FROM review_reactions WHERE value = 1")
+        .number_of("SELECT COUNT(*) FROM review_reactions WHERE value = 1")
         .await;
     assert_eq!(likes, like_rows);
 

@@ -83,17 +83,6 @@ impl TestApp {
         }
         people
     }
-
-    async fn number(&self, sql: &str) -> i64 {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
-            .await
-            .expect("query")
-            .expect("a row");
-        row.try_get_by_index(0).expect("a number")
-    }
 }
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -405,8 +394,8 @@ async fn a_deleted_review_with_replies_stays_as_a_tombstone(backend: Backend) {
     assert_eq!(app.review_count(movie_id).await, 2);
     let rid = root.to_string();
     let left = |table: &str| format!("SELECT COUNT(*) FROM {table} WHERE review_id = {rid}");
-    assert_eq!(app.number(&left("review_reactions")).await, 0);
-    assert_eq!(app.number(&left("review_reports")).await, 0);
+    assert_eq!(app.number_of(&left("review_reactions")).await, 0);
+    assert_eq!(app.number_of(&left("review_reports")).await, 0);
 
     // A tombstone takes no write: edit, delete, reaction, report, reply.
     let not_found = (404, json!({"detail": "Review not found."}));
@@ -460,7 +449,7 @@ async fn a_deleted_review_with_replies_stays_as_a_tombstone(backend: Backend) {
         Vec::<i64>::new()
     );
     assert_eq!(app.review_count(movie_id).await, 0);
-    assert_eq!(app.number("SELECT COUNT(*) FROM reviews").await, 0);
+    assert_eq!(app.number_of("SELECT COUNT(*) FROM reviews").await, 0);
 }
 
 async fn reactions_count_and_order_the_top_sort(backend: Backend) {
@@ -543,7 +532,7 @@ async fn reports_are_one_per_user_and_review(backend: Backend) {
         received
     );
     let reports = format!("SELECT COUNT(*) FROM review_reports WHERE review_id = {id}");
-    assert_eq!(app.number(&reports).await, 2);
+    assert_eq!(app.number_of(&reports).await, 2);
 
     let (status, body) = app
         .call(Method::POST, &url, Some(bob), reason(&"x".repeat(501)))
@@ -592,7 +581,7 @@ async fn concurrent_reactions_are_exact(backend: Backend) {
     let (_, once) = app.review(other).await;
     assert_eq!((&once["likes"], &once["dislikes"]), (&json!(0), &json!(1)));
     let rows = format!("SELECT COUNT(*) FROM review_reactions WHERE review_id = {other}");
-    assert_eq!(app.number(&rows).await, 1);
+    assert_eq!(app.number_of(&rows).await, 1);
 }
 
 async fn replies_racing_a_deletion_leave_exact_counts(backend: Backend) {
@@ -618,7 +607,7 @@ async fn replies_racing_a_deletion_leave_exact_counts(backend: Backend) {
         assert!(*status == 201 || *status == 422, "{status} {body}");
     }
     let stored = format!("SELECT COUNT(*) FROM reviews WHERE parent_id = {root}");
-    assert_eq!(app.number(&stored).await, accepted);
+    assert_eq!(app.number_of(&stored).await, accepted);
     let (status, root_now) = app.review(root).await;
     if accepted > 0 {
         // Replies that came first keep the root as a tombstone with their exact count.
@@ -707,7 +696,10 @@ async fn a_movie_takes_its_reviews_with_it(backend: Backend) {
     assert_eq!(status, 204);
     assert_eq!(app.review(root).await.0, 404);
     assert_eq!(app.review(reply).await.0, 404);
-    assert_eq!(app.number("SELECT COUNT(*) FROM review_reactions").await, 0);
+    assert_eq!(
+        app.number_of("SELECT COUNT(*) FROM review_reactions").await,
+        0
+    );
 }
 
 db_tests!(
