@@ -23,7 +23,7 @@ use crate::{
     movies::domain::RowId,
     revocation::Revocations,
     storage::Storage,
-    validation::FromInput,
+    validation::{FromInput, JsonBool},
 };
 
 /// The user a command acts on: by e-mail or by id.
@@ -149,8 +149,10 @@ fn parse_flag<T: FromInput>(name: &str, value: &str) -> anyhow::Result<T> {
 pub async fn users_command(config: Config, command: AdminUsersCommand) -> anyhow::Result<()> {
     let admin = admin(&config).await?;
     let cli = Actor::cli();
-    let change =
-        |group: Option<GroupName>, is_active: Option<bool>| UserChanges { group, is_active };
+    let change = |group: Option<GroupName>, is_active: Option<bool>| UserChanges {
+        group,
+        is_active: is_active.map(JsonBool),
+    };
     match command {
         AdminUsersCommand::List {
             search,

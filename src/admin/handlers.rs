@@ -18,8 +18,8 @@ use super::{
     error::AdminError,
     service::Admin,
     wire::{
-        AdminUser, AuditList, AuditParams, ModerationParams, ReportedList, UserChanges, UserDetail,
-        UserList, UserListParams, UserPath,
+        AdminUser, AdminUserList, AuditList, AuditParams, ModerationParams, ReportedList,
+        UserChanges, UserDetail, UserListParams, UserPath,
     },
 };
 use crate::{
@@ -98,7 +98,7 @@ error_responses! {
     params(UserListParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of users; `[]` past the end", body = UserList),
+        (status = 200, description = "A page of users; `[]` past the end", body = AdminUserList),
         ListErrors,
     )
 )]
@@ -106,7 +106,7 @@ pub async fn list_users(
     _staff: Staff<ReadUsers>,
     State(admin): State<Admin>,
     QueryParams(params): QueryParams<UserListParams>,
-) -> Result<Json<UserList>, Error> {
+) -> Result<Json<AdminUserList>, Error> {
     Ok(Json(admin.users(&params).await?))
 }
 

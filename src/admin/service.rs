@@ -16,8 +16,8 @@ use super::{
     error::AdminError,
     store::{self, UserFilter},
     wire::{
-        AdminUser, AuditList, AuditParams, ModerationParams, ReportedList, ReportedReview,
-        UserChanges, UserDetail, UserList, UserListParams,
+        AdminUser, AdminUserList, AuditList, AuditParams, ModerationParams, ReportedList,
+        ReportedReview, UserChanges, UserDetail, UserListParams,
     },
 };
 use crate::{
@@ -30,6 +30,7 @@ use crate::{
     revocation::{self, Revocations},
     state::AppState,
     storage::Storage,
+    validation::JsonBool,
 };
 
 type Result<T, E = AdminError> = std::result::Result<T, E>;
@@ -111,7 +112,7 @@ impl Admin {
     }
 
     /// `GET /admin/users/`.
-    pub async fn users(&self, params: &UserListParams) -> Result<UserList> {
+    pub async fn users(&self, params: &UserListParams) -> Result<AdminUserList> {
         let (page, per_page) = (params.page.get(), params.per_page.get());
         let filter = UserFilter {
             search: params.search.clone(),
@@ -146,7 +147,7 @@ impl Admin {
             total_items,
             &encode(active),
         );
-        Ok(UserList {
+        Ok(AdminUserList {
             users,
             prev_page: links.prev_page,
             next_page: links.next_page,
@@ -203,7 +204,7 @@ impl Admin {
             return Err(AdminError::UserNotFound);
         };
         let new_group = changes.group.map_or(group, |g| g.0);
-        let new_active = changes.is_active.unwrap_or(active);
+        let new_active = changes.is_active.map_or(active, |JsonBool(b)| b);
         let removes_an_admin =
             group == Group::Admin && active && !(new_group == Group::Admin && new_active);
         if removes_an_admin && admins.iter().all(|admin| *admin == id) {

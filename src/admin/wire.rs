@@ -12,7 +12,7 @@ use crate::{
     movies::domain::{Page, PerPage, RowId},
     profiles::wire::ProfileResponse,
     reviews::wire::{Review, iso_seconds},
-    validation::FromFields,
+    validation::{FromFields, JsonBool},
 };
 
 /// `{user_id}`.
@@ -62,7 +62,7 @@ pub struct UserDetail {
 
 /// A page of users.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct UserList {
+pub struct AdminUserList {
     pub users: Vec<AdminUser>,
     /// The previous page's path and query (after `/api/v1`), `null` on the first page.
     #[schema(example = "/admin/users/?page=1&per_page=10&group=admin")]
@@ -107,7 +107,9 @@ pub struct UserListParams {
 pub struct UserChanges {
     #[schema(inline)]
     pub group: Option<GroupName>,
-    pub is_active: Option<bool>,
+    /// A JSON boolean.
+    #[schema(inline)]
+    pub is_active: Option<JsonBool>,
 }
 
 /// A review in the moderation queue: the review, how many reported it and why.

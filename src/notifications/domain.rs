@@ -175,10 +175,8 @@ impl FromFields for ReadRequest {
             // `all` wins: everything is marked, the ids with the rest.
             (_, true) => Some(Self::All),
             (Some(IdList(ids)), false) => Some(Self::Ids(ids)),
-            (None, false) => {
-                f.reject("ids", Invalid::value_error("Give `ids`, or `all: true`."));
-                None
-            }
+            // Nothing asked, nothing marked (as `{"ids": []}`).
+            (None, false) => Some(Self::Ids(Vec::new())),
         }
     }
 }
@@ -244,9 +242,12 @@ mod tests {
             read(json!({"ids": [99_999_999_999_i64]})).unwrap(),
             ReadRequest::Ids(vec![])
         );
+        assert_eq!(read(json!({})).unwrap(), ReadRequest::Ids(vec![]));
+        assert_eq!(
+            read(json!({"ids": null, "all": false})).unwrap(),
+            ReadRequest::Ids(vec![])
+        );
         for bad in [
-            json!({}),
-            json!({"all": false}),
             json!({"all": 1}),
             json!({"ids": "1"}),
             json!({"ids": ["x"]}),

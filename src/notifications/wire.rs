@@ -61,7 +61,8 @@ pub struct NotificationParams {
 }
 
 /// `POST /users/me/notifications/read/` body: `{"ids": [...]}` (at most 100; ids that are not the
-/// caller's change nothing) or `{"all": true}` (which marks everything, whatever `ids` says).
+/// caller's change nothing) or `{"all": true}` (which marks everything, whatever `ids` says);
+/// neither marks nothing.
 #[derive(Debug, Clone, ToSchema)]
 #[schema(example = json!({"ids": [12, 13]}))]
 pub struct ReadBody {

@@ -98,6 +98,25 @@ async fn the_admin_operations_are_documented(backend: Backend) {
     let forbidden = &patch["responses"]["403"]["description"];
     assert_eq!(forbidden, &Value::from("`Only admins can change users.`"));
     assert!(doc["paths"]["/api/v1/users/me/"]["get"]["security"].is_array());
+
+    // Every response schema is the one its endpoint answers: no two types share a component name
+    // (the users page and a user's movie list once did, and the page was documented as a list).
+    let users = &doc["paths"]["/api/v1/admin/users/"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    let name = users
+        .as_str()
+        .and_then(|r| r.rsplit('/').next())
+        .expect("a $ref");
+    let page = &doc["components"]["schemas"][name]["properties"];
+    for key in [
+        "users",
+        "prev_page",
+        "next_page",
+        "total_pages",
+        "total_items",
+    ] {
+        assert!(page[key].is_object(), "{name}.{key}: {page}");
+    }
 }
 
 db_tests!(the_admin_operations_are_documented);

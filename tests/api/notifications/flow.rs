@@ -163,7 +163,7 @@ async fn replies_and_likes_notify_the_author_but_never_for_their_own_acts(backen
         "/users/me/notifications/?page=2&per_page=1"
     );
 
-    for bad in [json!({}), json!({"ids": "1"}), json!({"all": 1})] {
+    for bad in [json!({"ids": "1"}), json!({"all": 1}), json!([])] {
         let (status, body) = app
             .call(Method::POST, read, Some(&ann.auth), Some(bad))
             .await;
