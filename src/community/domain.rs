@@ -71,6 +71,11 @@ impl Reaction {
         }
     }
 
+    /// What it adds to a review's `score` (likes − dislikes).
+    pub fn score(self) -> i32 {
+        i32::from(self.stored())
+    }
+
     /// The `movie_stats` column that counts it.
     pub fn counter(self) -> &'static str {
         match self {

@@ -250,7 +250,8 @@ pub async fn seed_community(
         "UPDATE reviews SET \
          replies = (SELECT COUNT(*) FROM reviews c WHERE c.parent_id = reviews.id), \
          likes = (SELECT COUNT(*) FROM review_reactions x WHERE x.review_id = reviews.id AND x.value = 1), \
-         dislikes = (SELECT COUNT(*) FROM review_reactions x WHERE x.review_id = reviews.id AND x.value = -1) \
+         dislikes = (SELECT COUNT(*) FROM review_reactions x WHERE x.review_id = reviews.id AND x.value = -1), \
+         score = (SELECT COALESCE(SUM(x.value), 0) FROM review_reactions x WHERE x.review_id = reviews.id) \
          WHERE movie_id = $1",
         [Value::from(movies[0])],
     )

@@ -18,6 +18,7 @@ mod m20261205_000010_lists;
 mod m20261206_000011_notifications;
 mod m20261207_000012_audit;
 mod m20261208_000013_object_deletions;
+mod m20261209_000014_review_score;
 
 /// `CREATE INDEX {name} ON {table} ({columns})`.
 async fn create_index<C: IntoIden>(
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_notifications::Migration),
             Box::new(m20261207_000012_audit::Migration),
             Box::new(m20261208_000013_object_deletions::Migration),
+            Box::new(m20261209_000014_review_score::Migration),
         ]
     }
 }

@@ -93,7 +93,7 @@ impl ReviewSort {
         match self {
             Self::Newest => "r.id DESC",
             Self::Oldest => "r.id ASC",
-            Self::Top => "r.likes - r.dislikes DESC, r.id DESC",
+            Self::Top => "r.score DESC, r.id DESC",
         }
     }
 

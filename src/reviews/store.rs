@@ -108,7 +108,9 @@ pub async fn count(db: &impl ConnectionTrait, thread: Thread) -> Result<i64, DbE
     row.try_get_by_index(0)
 }
 
-/// One page of the thread.
+/// One page of the thread. The page's ids are chosen first, from the index alone (the order's
+/// columns are indexed), and only those rows are read and joined to their authors' profiles: a
+/// deep page never reads the rows it skips.
 pub async fn page(
     db: &impl ConnectionTrait,
     thread: Thread,
@@ -116,8 +118,12 @@ pub async fn page(
     offset: i64,
 ) -> Result<Vec<Review>, DbErr> {
     let (condition, id, order) = thread.condition();
-    let sql =
-        format!("SELECT {COLUMNS} {FROM} WHERE {condition} ORDER BY {order} LIMIT $2 OFFSET $3");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM (SELECT r.id FROM reviews r WHERE {condition} \
+         ORDER BY {order} LIMIT $2 OFFSET $3) page \
+         JOIN reviews r ON r.id = page.id LEFT JOIN user_profiles p ON p.user_id = r.user_id \
+         ORDER BY {order}"
+    );
     let values = [Value::from(id), Value::from(limit), Value::from(offset)];
     db.query_all_raw(statement(db, &sql, values))
         .await?
@@ -355,12 +361,18 @@ pub async fn delete_all_of_user(txn: &DatabaseTransaction, user_id: i32) -> Resu
         }
     }
     // Their reactions to others' reviews leave the counters with them.
-    for (value, counter) in [(1, "likes"), (-1, "dislikes")] {
+    for reaction in [Reaction::Like, Reaction::Dislike] {
+        let counter = reaction.counter();
         let sql = format!(
-            "UPDATE reviews SET {counter} = {counter} - 1 WHERE id IN \
+            "UPDATE reviews SET {counter} = {counter} - 1, score = score - $2 WHERE id IN \
              (SELECT review_id FROM review_reactions WHERE user_id = $1 AND value = $2)"
         );
-        execute(txn, &sql, [Value::from(user_id), Value::from(value)]).await?;
+        execute(
+            txn,
+            &sql,
+            [Value::from(user_id), Value::from(reaction.score())],
+        )
+        .await?;
     }
     Ok(deleted)
 }
@@ -375,7 +387,7 @@ async fn remove_locked(
         execute(
             txn,
             "UPDATE reviews SET deleted = TRUE, text = '', user_id = NULL, likes = 0, \
-             dislikes = 0, updated_at = $2 WHERE id = $1",
+             dislikes = 0, score = 0, updated_at = $2 WHERE id = $1",
             [Value::from(id), Value::from(Utc::now())],
         )
         .await?;
@@ -463,8 +475,10 @@ pub async fn react(
         let old = before
             .map(|old| format!(", {c} = {c} - 1", c = old.counter()))
             .unwrap_or_default();
-        let sql = format!("UPDATE reviews SET {new} = {new} + 1{old} WHERE id = $1");
-        execute(txn, &sql, [Value::from(id)]).await?;
+        let score = reaction.score() - before.map_or(0, Reaction::score);
+        let sql =
+            format!("UPDATE reviews SET {new} = {new} + 1{old}, score = score + $2 WHERE id = $1");
+        execute(txn, &sql, [Value::from(id), Value::from(score)]).await?;
     }
     Ok(Outcome::Done(reacted))
 }
@@ -489,8 +503,9 @@ pub async fn unreact(
     )
     .await?;
     let counter = old.counter();
-    let sql = format!("UPDATE reviews SET {counter} = {counter} - 1 WHERE id = $1");
-    execute(&txn, &sql, [Value::from(id)]).await?;
+    let sql =
+        format!("UPDATE reviews SET {counter} = {counter} - 1, score = score - $2 WHERE id = $1");
+    execute(&txn, &sql, [Value::from(id), Value::from(old.score())]).await?;
     txn.commit().await?;
     Ok(Outcome::Done(true))
 }

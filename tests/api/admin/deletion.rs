@@ -225,6 +225,12 @@ async fn deleting_a_user_leaves_nothing_of_theirs(backend: Backend) {
         (&bobs_now["replies"], &bobs_now["likes"]),
         (&json!(0), &json!(0))
     );
+    assert_eq!(
+        app.number_of("SELECT COUNT(*) FROM reviews WHERE score <> likes - dislikes")
+            .await,
+        0,
+        "every review's score is its likes minus its dislikes"
+    );
 
     // Audited; the avatar object is gone too (local storage answers at once).
     let entries = app.audit_entries(&admin, "action=user.delete").await;

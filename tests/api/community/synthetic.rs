@@ -94,6 +94,12 @@ async fn a_synthetic_community_is_consistent_and_served(backend: Backend) {
         .number_of("SELECT COUNT(*) FROM review_reactions WHERE value = 1")
         .await;
     assert_eq!(likes, like_rows);
+    assert_eq!(
+        app.number_of("SELECT COUNT(*) FROM reviews WHERE score <> likes - dislikes")
+            .await,
+        0,
+        "every review's score is its likes minus its dislikes"
+    );
 
     // The busy movie's review page, top first; the catalog by rating.
     let (status, page) = app

@@ -476,6 +476,12 @@ async fn reactions_count_and_order_the_top_sort(backend: Backend) {
     let (_, h) = app.review(hated).await;
     assert_eq!((&h["likes"], &h["dislikes"]), (&json!(0), &json!(2)));
 
+    assert_eq!(
+        app.number_of("SELECT COUNT(*) FROM reviews WHERE score <> likes - dislikes")
+            .await,
+        0,
+        "every review's score is its likes minus its dislikes"
+    );
     let top = app
         .listed(&format!("{}?sort=top", reviews_url(movie_id)))
         .await;
