@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod paging;
 pub mod server;
 
 /// A response of already serialised JSON (the bodies the catalog cache keeps).

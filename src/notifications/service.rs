@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     db::begin_write,
+    http::paging::{offset_within, paged},
     mail::{Mail, templates::NotificationMail},
     movies::domain::{Page, PerPage},
     state::AppState,
@@ -119,22 +120,23 @@ impl Notifications {
         let (page, per_page) = (page.get(), per_page.get());
         let (all, unread) = store::counts(&self.db, user_id).await?;
         let total_items = if unread_only { unread } else { all };
-        let offset = (page - 1).saturating_mul(per_page);
-        let notifications = if offset < total_items {
-            store::page(&self.db, user_id, unread_only, per_page, offset).await?
-        } else {
-            Vec::new()
+        let notifications = match offset_within(page, per_page, total_items) {
+            Some(offset) => store::page(&self.db, user_id, unread_only, per_page, offset).await?,
+            None => Vec::new(),
         };
-        let total_pages = (total_items + per_page - 1) / per_page;
-        let link = |n: i64| {
-            let filter = if unread_only { "&unread=true" } else { "" };
-            format!("/users/me/notifications/?page={n}&per_page={per_page}{filter}")
-        };
+        let filter = if unread_only { "unread=true" } else { "" };
+        let links = paged(
+            "/users/me/notifications/",
+            page,
+            per_page,
+            total_items,
+            filter,
+        );
         Ok(NotificationList {
             notifications,
-            prev_page: (page > 1).then(|| link(page - 1)),
-            next_page: (page < total_pages).then(|| link(page + 1)),
-            total_pages,
+            prev_page: links.prev_page,
+            next_page: links.next_page,
+            total_pages: links.total_pages,
             total_items,
             unread,
         })

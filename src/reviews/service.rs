@@ -16,6 +16,7 @@ use crate::{
     auth::Account,
     community::{domain::Reaction, service::write_quota},
     db::begin_write,
+    http::paging::{offset_within, paged},
     movies::domain::{Page, PerPage, RowId},
     notifications::{domain::NotificationKind, service::Notifications, store::Event},
     rate_limit::{self, Quota},
@@ -55,15 +56,11 @@ pub struct Paging {
     pub per_page: PerPage,
 }
 
-/// A page link in the catalog's style: the path after `/api/v1`, `page` and `per_page`, then the
-/// active parameters (`sort` unless it is the default).
-fn link(path: &str, page: i64, per_page: i64, sort: Option<ReviewSort>) -> String {
-    let mut link = format!("{path}?page={page}&per_page={per_page}");
-    if let Some(sort) = sort.filter(|s| *s != ReviewSort::default()) {
-        link.push_str("&sort=");
-        link.push_str(sort.as_str());
-    }
-    link
+/// The active parameters of a review page's links: `sort` unless it is the default.
+fn sort_param(sort: Option<ReviewSort>) -> String {
+    sort.filter(|s| *s != ReviewSort::default())
+        .map(|s| format!("sort={}", s.as_str()))
+        .unwrap_or_default()
 }
 
 impl Reviews {
@@ -155,9 +152,12 @@ impl Reviews {
         let movie_id = row(movie, ReviewsError::MovieNotFound)?;
         let path = format!("/theater/movies/{movie_id}/reviews/");
         let list = self
-            .page(Thread::Movie(movie_id, sort), paging, |page, per_page| {
-                link(&path, page, per_page, Some(sort))
-            })
+            .page(
+                Thread::Movie(movie_id, sort),
+                paging,
+                &path,
+                &sort_param(Some(sort)),
+            )
             .await?;
         // An empty page of a movie that does not exist is its 404 (one query only then).
         if list.total_items == 0 && !store::movie_exists(&self.db, movie_id).await? {
@@ -171,9 +171,7 @@ impl Reviews {
         let review_id = row(review, ReviewsError::ReviewNotFound)?;
         let path = format!("/theater/reviews/{review_id}/replies/");
         let list = self
-            .page(Thread::Replies(review_id), paging, |page, per_page| {
-                link(&path, page, per_page, None)
-            })
+            .page(Thread::Replies(review_id), paging, &path, "")
             .await?;
         if list.total_items == 0 && store::find(&self.db, review_id).await?.is_none() {
             return Err(ReviewsError::ReviewNotFound);
@@ -185,22 +183,21 @@ impl Reviews {
         &self,
         thread: Thread,
         paging: Paging,
-        link: impl Fn(i64, i64) -> String,
+        path: &str,
+        extra: &str,
     ) -> Result<ReviewList> {
         let (page, per_page) = (paging.page.get(), paging.per_page.get());
         let total_items = store::count(&self.db, thread).await?;
-        let offset = (page - 1).saturating_mul(per_page);
-        let reviews = if offset < total_items {
-            store::page(&self.db, thread, per_page, offset).await?
-        } else {
-            Vec::new()
+        let reviews = match offset_within(page, per_page, total_items) {
+            Some(offset) => store::page(&self.db, thread, per_page, offset).await?,
+            None => Vec::new(),
         };
-        let total_pages = (total_items + per_page - 1) / per_page;
+        let links = paged(path, page, per_page, total_items, extra);
         Ok(ReviewList {
             reviews,
-            prev_page: (page > 1).then(|| link(page - 1, per_page)),
-            next_page: (page < total_pages).then(|| link(page + 1, per_page)),
-            total_pages,
+            prev_page: links.prev_page,
+            next_page: links.next_page,
+            total_pages: links.total_pages,
             total_items,
         })
     }
@@ -293,6 +290,12 @@ mod tests {
     #[test]
     fn links_keep_a_sort_that_is_not_the_default() {
         let path = "/theater/movies/3/reviews/";
+        // A link as the shared pager makes it: the previous page's link of the page after `page`.
+        let link = |path: &str, page: i64, per_page: i64, sort: Option<ReviewSort>| {
+            paged(path, page + 1, per_page, 1000, &sort_param(sort))
+                .prev_page
+                .unwrap_or_default()
+        };
         assert_eq!(
             link(path, 2, 10, Some(ReviewSort::Top)),
             "/theater/movies/3/reviews/?page=2&per_page=10&sort=top"
